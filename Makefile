@@ -1,0 +1,43 @@
+# Two commands for people: `make run` and `make test`. The rest serve them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DJANGO_SETTINGS_MODULE := mentorship.settings
+
+.PHONY: run test lint format bench lock
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+# The embedded default: SQLite in var/, Celery with an embedded (filesystem) broker,
+# a seeded demo company. Ctrl-C stops the web server and the worker together.
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py run_embedded
+
+# The whole suite against PostgreSQL and Redis (override DATABASE_URL / REDIS_URL).
+test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship
+test: export REDIS_URL ?= redis://127.0.0.1:6379/0
+test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship_bench
+bench: $(VENV)/.installed
+	$(BIN)/python bench/search.py
+
+# Re-pin every dependency after changing pyproject.toml.
+lock:
+	rm -rf /tmp/mentorship-lock && $(PYTHON) -m venv /tmp/mentorship-lock
+	/tmp/mentorship-lock/bin/pip install --quiet ".[dev]"
+	/tmp/mentorship-lock/bin/pip freeze --exclude mentorship > requirements.lock

@@ -1,0 +1,418 @@
+"""A believable, deterministic demo company for `manage.py seed_demo`.
+
+Row i depends only on rows before it (one seeded random generator), so seeding N and
+then M > N employees adds exactly the M - N later rows, and seeding twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+DEMO_PASSWORD = "mentoring-demo"
+DEMO_LOGINS = [
+    {"role": "Protégé", "email": "priya.patel@example.com", "password": DEMO_PASSWORD},
+    {"role": "Mentor", "email": "daniel.okafor@example.com", "password": DEMO_PASSWORD},
+    {"role": "Programme admin", "email": "helen.park@example.com", "password": DEMO_PASSWORD},
+]
+
+DEPARTMENTS = {
+    "Engineering": [
+        "Python",
+        "Django",
+        "Kubernetes",
+        "PostgreSQL",
+        "System design",
+        "Security",
+        "Testing",
+        "Go",
+        "React",
+        "Machine learning",
+        "Data engineering",
+        "AWS",
+        "Observability",
+        "Incident management",
+    ],
+    "Sales": [
+        "Negotiation",
+        "Account management",
+        "Enterprise sales",
+        "Prospecting",
+        "Presentation skills",
+        "Salesforce",
+        "Pricing",
+    ],
+    "Marketing": [
+        "Content strategy",
+        "SEO",
+        "Brand strategy",
+        "Product marketing",
+        "Analytics",
+        "Copywriting",
+        "Events",
+    ],
+    "Product": [
+        "Product management",
+        "User research",
+        "Roadmapping",
+        "Data analysis",
+        "UX design",
+        "Prioritisation",
+    ],
+    "Customer Success": [
+        "Customer onboarding",
+        "Negotiation",
+        "Account management",
+        "Public speaking",
+        "Escalation handling",
+    ],
+    "Finance": [
+        "Financial modelling",
+        "Budgeting",
+        "Forecasting",
+        "Excel",
+        "Negotiation",
+        "Pricing",
+    ],
+    "People": [
+        "Coaching",
+        "Hiring",
+        "Facilitation",
+        "Conflict resolution",
+        "Public speaking",
+        "Performance reviews",
+    ],
+    "Operations": [
+        "Project management",
+        "Process improvement",
+        "Vendor management",
+        "Negotiation",
+        "Procurement",
+    ],
+}
+COMMON_SKILLS = [
+    "Leadership",
+    "Public speaking",
+    "Writing",
+    "Stakeholder management",
+    "Negotiation",
+    "Giving feedback",
+    "Time management",
+]
+DEPARTMENT_WEIGHTS = {
+    "Engineering": 30,
+    "Sales": 15,
+    "Marketing": 10,
+    "Product": 10,
+    "Customer Success": 12,
+    "Finance": 8,
+    "People": 6,
+    "Operations": 9,
+}
+ROLES = {
+    "Engineering": "Software Engineer",
+    "Sales": "Account Executive",
+    "Marketing": "Marketing Manager",
+    "Product": "Product Manager",
+    "Customer Success": "Customer Success Manager",
+    "Finance": "Financial Analyst",
+    "People": "People Partner",
+    "Operations": "Operations Manager",
+}
+LEVEL_PREFIX = {1: "Associate", 2: "", 3: "", 4: "Senior", 5: "Lead", 6: "Principal"}
+LOCATIONS = {
+    "London": "Europe/London",
+    "Berlin": "Europe/Berlin",
+    "Lisbon": "Europe/Lisbon",
+    "New York": "America/New_York",
+    "Toronto": "America/Toronto",
+    "Singapore": "Asia/Singapore",
+}
+FIRST_NAMES = """
+Aisha Alex Amara Ana Andrei Arjun Ben Carlos Chloe Dana David Diego Elena Emma Ahmed Akira
+Alice Anders Anika Ayo Bea Bruno Camila Chidi Clara Dev Dmitri Eli Esra Ewa Farah Gabriel Hiro
+Ida Imani Jack Jin Joao Kemal Lena Leo Lina Luis Malik Marta Milan Nia Nils Oskar Pablo Petra
+Quinn Ravi Rina Ruth Selin Simon Tara Theo Tiago Vera Wanda Yuki Zain Aurora Beatriz Fatima
+Felix Grace Hana Hugo Ines Isaac Jamal James Jana John Jonas Julia Kai Kenji Laura Leila Liam
+Lucas Maria Mateo Maya Mei Mohammed Nadia Noah Nora Olivia Omar Paula Rafael Rosa Sam Sara
+Sofia Tariq Tom Uma Victor Wei Yara Yusuf Zoe Zara Ivan
+""".split()
+LAST_NAMES = """
+Adams Ahmed Almeida Becker Brown Campbell Chen Costa Dubois Evans Fischer Garcia Gomez Hansen
+Hoffmann Ibrahim Ito Jensen Johnson Kaur Khan Kim Kowalski Lee Lopez Martin Meyer Mendes Moreau
+Murphy Nakamura Nguyen Novak Oliveira Perez Rossi Santos Schmidt Silva Singh Smith Sousa Tanaka
+Taylor Thomas Wagner Walker Wang Weber Williams Wilson Wong Yilmaz Young Zhang Andersen Baker
+Bianchi Castro Chowdhury Cruz Das Diaz Eriksson Ferreira Fraser Greco Gupta Haddad Hughes Igwe
+Jovanovic Kovacs Larsen Lindqvist Mahlangu Moreno Mwangi Nielsen Okoye Osei Park Patel Petrov
+Popescu Quinn Ramos Reyes Richter Sato Sharma Suzuki Torres Varga Vieira Volkov
+""".split()
+BIO_OPENERS = [
+    "I help teams get better at {a} and {b}.",
+    "Ask me about {a}; lately I have been deep in {b}.",
+    "Years of {a} taught me most of what I know; happy to share it, and {b} too.",
+    "I enjoy explaining {a} to people new to it. Currently learning more about {c}.",
+]
+
+
+@dataclass
+class Person:
+    email: str
+    full_name: str
+    title: str
+    department: str
+    location: str
+    time_zone: str
+    level: int
+    manager_email: str
+    skills: list[str]
+    interests: list[str]
+    bio: str
+    open_to_mentoring: bool = True
+    capacity: int = 2
+    is_admin: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _person(
+    email,
+    name,
+    title,
+    department,
+    location,
+    level,
+    manager,
+    skills,
+    interests,
+    bio,
+    capacity=2,
+    is_admin=False,
+) -> Person:
+    return Person(
+        email,
+        name,
+        title,
+        department,
+        location,
+        LOCATIONS[location],
+        level,
+        manager,
+        skills,
+        interests,
+        bio,
+        True,
+        capacity,
+        is_admin,
+    )
+
+
+def fixed_people() -> list[Person]:
+    """The named people of the demo: the three demo logins and the people around them."""
+    return [
+        _person(
+            "sofia.rossi@example.com",
+            "Sofia Rossi",
+            "Chief Executive Officer",
+            "Operations",
+            "London",
+            9,
+            "",
+            ["Leadership", "Negotiation", "Public speaking"],
+            [],
+            "Founder. I mentor on leadership and on negotiating the deals that matter.",
+            1,
+        ),
+        _person(
+            "helen.park@example.com",
+            "Helen Park",
+            "Head of People",
+            "People",
+            "London",
+            7,
+            "sofia.rossi@example.com",
+            ["Coaching", "Facilitation", "Hiring"],
+            ["Data analysis"],
+            "I run our mentoring programme. Coaching is my craft.",
+            is_admin=True,
+        ),
+        _person(
+            "marcus.lee@example.com",
+            "Marcus Lee",
+            "Marketing Director",
+            "Marketing",
+            "London",
+            6,
+            "sofia.rossi@example.com",
+            ["Brand strategy", "Product marketing", "Leadership"],
+            ["Negotiation"],
+            "Marketing lead for EMEA. I like helping people find their story.",
+        ),
+        _person(
+            "priya.patel@example.com",
+            "Priya Patel",
+            "Marketing Manager",
+            "Marketing",
+            "London",
+            2,
+            "marcus.lee@example.com",
+            ["Content strategy", "Copywriting"],
+            ["Negotiation", "Public speaking", "Data analysis"],
+            "Content marketer working on our customer stories. Keen to get better at "
+            "negotiating with agencies and at speaking on stage.",
+        ),
+        _person(
+            "tom.becker@example.com",
+            "Tom Becker",
+            "Marketing Manager",
+            "Marketing",
+            "Berlin",
+            2,
+            "marcus.lee@example.com",
+            ["SEO", "Analytics"],
+            ["Negotiation", "Data analysis"],
+            "SEO and analytics for the German market.",
+        ),
+        _person(
+            "rosa.mendes@example.com",
+            "Rosa Mendes",
+            "Senior Marketing Manager",
+            "Marketing",
+            "Lisbon",
+            3,
+            "marcus.lee@example.com",
+            ["Events", "Copywriting"],
+            ["Negotiation", "Leadership"],
+            "I run our events and love a good negotiation.",
+        ),
+        _person(
+            "claire.dubois@example.com",
+            "Claire Dubois",
+            "Sales Director",
+            "Sales",
+            "London",
+            6,
+            "sofia.rossi@example.com",
+            ["Negotiation", "Enterprise sales", "Leadership"],
+            ["Coaching"],
+            "Twenty years of enterprise deals. Negotiation is a learnable skill.",
+        ),
+        _person(
+            "daniel.okafor@example.com",
+            "Daniel Okafor",
+            "Senior Account Executive",
+            "Sales",
+            "London",
+            4,
+            "claire.dubois@example.com",
+            ["Negotiation", "Enterprise sales", "Account management", "Presentation skills"],
+            ["Leadership"],
+            "I close our largest renewals. Happy to show you how a "
+            "negotiation is prepared, and to let you shadow a customer call.",
+            3,
+        ),
+        _person(
+            "nadia.khan@example.com",
+            "Nadia Khan",
+            "Account Executive",
+            "Sales",
+            "Toronto",
+            3,
+            "claire.dubois@example.com",
+            ["Negotiation", "Prospecting", "Salesforce"],
+            ["Enterprise sales"],
+            "Mid-market sales in North America; negotiation nerd.",
+        ),
+        _person(
+            "kenji.tanaka@example.com",
+            "Kenji Tanaka",
+            "Procurement Lead",
+            "Operations",
+            "Singapore",
+            5,
+            "sofia.rossi@example.com",
+            ["Negotiation", "Vendor management", "Procurement"],
+            ["Public speaking"],
+            "I negotiate with our vendors: contracts, renewals and the hard conversations.",
+        ),
+        _person(
+            "john.smith@example.com",
+            "John Smith",
+            "Staff Software Engineer",
+            "Engineering",
+            "London",
+            5,
+            "sofia.rossi@example.com",
+            ["Python", "Django", "PostgreSQL", "System design"],
+            ["Negotiation"],
+            "Backend engineer. I mentor on Python, Django and designing systems that last.",
+        ),
+    ]
+
+
+def generated_people(count: int, taken: set[str], seed: int = 2026) -> list[Person]:
+    """`count` more people in a believable org chart, deterministic for a given seed."""
+    rng = random.Random(seed)
+    people: list[Person] = []
+    by_department: dict[str, list[Person]] = {d: [] for d in DEPARTMENTS}
+    departments = list(DEPARTMENT_WEIGHTS)
+    weights = list(DEPARTMENT_WEIGHTS.values())
+    for i in range(count):
+        department = rng.choices(departments, weights)[0]
+        colleagues = by_department[department]
+        # The first person of a department heads it; the rest report to someone more senior.
+        level = 7 if not colleagues else rng.choices([1, 2, 3, 4, 5, 6], [14, 26, 24, 18, 11, 7])[0]
+        # Prefer a name nobody has yet; a big company still ends up with a few twins.
+        for _attempt in range(6):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            if f"{first}.{last}@example.com".lower() not in taken:
+                break
+        email = f"{first}.{last}@example.com".lower()
+        n = 2
+        while email in taken:
+            email, n = f"{first}.{last}{n}@example.com".lower(), n + 1
+        taken.add(email)
+        if colleagues:
+            seniors = [p for p in colleagues[-400:] if level < p.level <= level + 3]
+            manager = rng.choice(seniors).email if seniors else colleagues[0].email
+        else:
+            manager = "sofia.rossi@example.com"
+        pool = DEPARTMENTS[department]
+        skills = rng.sample(pool, k=min(len(pool), rng.randint(2, 4)))
+        if rng.random() < 0.35:
+            skills.append(rng.choice(COMMON_SKILLS))
+        skills = list(dict.fromkeys(skills))
+        others = [
+            s
+            for s in set(COMMON_SKILLS + pool + rng.choice(list(DEPARTMENTS.values())))
+            if s not in skills
+        ]
+        interests = rng.sample(sorted(others), k=min(len(others), rng.randint(1, 3)))
+        role = ROLES[department]
+        title = (
+            ("Head of " + department)
+            if level == 7
+            else " ".join(part for part in (LEVEL_PREFIX[level], role) if part)
+        )
+        location = rng.choice(list(LOCATIONS))
+        bio = rng.choice(BIO_OPENERS).format(a=skills[0], b=skills[-1], c=interests[0])
+        person = Person(
+            email,
+            f"{first} {last}",
+            title,
+            department,
+            location,
+            LOCATIONS[location],
+            level,
+            manager,
+            skills,
+            interests,
+            bio,
+            open_to_mentoring=rng.random() < 0.7,
+            capacity=rng.choice([1, 2, 2, 3]),
+        )
+        people.append(person)
+        colleagues.append(person)
+        if i % 1000 == 999:
+            # Keep the candidate window bounded so generation stays linear.
+            for members in by_department.values():
+                del members[1:-400]
+    return people

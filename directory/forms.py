@@ -1,0 +1,88 @@
+from django import forms
+
+from directory.models import Department, Employee, Skill
+
+
+class DirectorySearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    skill = forms.ModelChoiceField(
+        Skill.objects.all(), required=False, to_field_name="slug", empty_label="Any skill"
+    )
+    department = forms.ModelChoiceField(
+        Department.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label="Any department",
+    )
+    location = forms.ChoiceField(required=False)
+    open = forms.BooleanField(label="Open to mentoring", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        locations = (
+            Employee.objects.active()
+            .exclude(location="")
+            .order_by("location")
+            .values_list("location", flat=True)
+            .distinct()
+        )
+        self.fields["location"].choices = [("", "Anywhere")] + [(loc, loc) for loc in locations]
+
+    def filter(self, qs):
+        data = self.cleaned_data
+        if data.get("skill"):
+            qs = qs.filter(skills=data["skill"])
+        if data.get("department"):
+            qs = qs.filter(department=data["department"])
+        if data.get("location"):
+            qs = qs.filter(location=data["location"])
+        if data.get("open"):
+            qs = qs.filter(open_to_mentoring=True, mentoring_capacity__gt=0)
+        return qs.search(data.get("q", ""))
+
+
+class SkillsField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+
+class ProfileForm(forms.ModelForm):
+    skills = SkillsField(
+        Skill.objects.all(),
+        required=False,
+        label="Expertise",
+        help_text="What you could mentor someone in.",
+    )
+    interests = SkillsField(
+        Skill.objects.all(),
+        required=False,
+        label="Learning interests",
+        help_text="What you would like to learn next.",
+    )
+
+    class Meta:
+        model = Employee
+        fields = [
+            "bio",
+            "linkedin_url",
+            "time_zone",
+            "open_to_mentoring",
+            "mentoring_capacity",
+            "skills",
+            "interests",
+        ]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+
+
+class EmployeeImportForm(forms.Form):
+    file = forms.FileField(
+        label="Employee list (CSV, UTF-8)",
+        help_text="Columns: email, full_name, and optionally title, department, location, "
+        "manager_email, level, skills, interests (separated by ;), bio, linkedin_url, "
+        "time_zone, open_to_mentoring, mentoring_capacity, active.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return upload

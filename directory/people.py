@@ -1,0 +1,39 @@
+"""Who is signed in, as a person in the directory."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest
+
+from directory.models import Employee
+
+
+def link_employee(user: AbstractBaseUser) -> Employee | None:
+    """Link a login to the directory entry with the same email, creating a minimal entry
+    for a company-domain user who was not imported yet (they can complete it)."""
+    employee = Employee.objects.filter(user=user).first()
+    if employee:
+        return employee
+    email = (user.email or "").lower()
+    if not email:
+        return None
+    linked = Employee.objects.filter(email__iexact=email, user__isnull=True).update(user=user)
+    if not linked:
+        name = email.split("@")[0].replace(".", " ").title()
+        try:
+            with transaction.atomic():
+                Employee.objects.create(user=user, email=email, full_name=name)
+        except IntegrityError:
+            return Employee.objects.filter(email__iexact=email).first()
+    employee = Employee.objects.get(user=user)
+    employee.refresh_search()
+    return employee
+
+
+def current_employee(request: HttpRequest) -> Employee:
+    """The signed-in person's directory entry; cached on the request."""
+    if not hasattr(request, "_employee"):
+        employee = Employee.objects.select_related("department").filter(user=request.user).first()
+        request._employee = employee or link_employee(request.user)
+    if request._employee is None:
+        raise Http404("No directory entry for this login.")
+    return request._employee

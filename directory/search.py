@@ -1,0 +1,166 @@
+"""Directory search.
+
+On PostgreSQL, three steps in two queries:
+1. Each word the person typed is stemmed and corrected against the directory's own
+   vocabulary (`SearchTerm`): words within a small edit distance, or starting with it
+   (people type as they search). "pyton" → python, "smtih" → smith, "negoti" → negoti…
+2. Employees whose stored, weighted `search_vector` matches every word (any of its
+   corrections) are found through the GIN index.
+3. They are ranked by the text rank (name and skills weigh A, title B, department C,
+   bio D) plus how close the query is to the person's name, so an exact name beats a
+   mention in someone's bio and "jon smtih" puts John Smith before Jonas Smith.
+On SQLite (the embedded default) a plain contains-search is enough.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import F, FloatField, Func, Q, Value
+from django.db.models.functions import Greatest, Length, Lower
+
+if TYPE_CHECKING:
+    from directory.models import EmployeeQuerySet
+
+MAX_QUERY_LENGTH = 100
+MAX_WORDS = 6
+CORRECTIONS_PER_WORD = 12
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())[:MAX_WORDS]
+
+
+class Levenshtein(Func):
+    function = "levenshtein"
+    template = "%(function)s(%(expressions)s)::float"
+    output_field = FloatField()
+
+
+# For every typed word: its English stem, then the vocabulary words that start with it
+# (people type as they search), that are one edit away (two for long words), or that
+# are the word with two neighbouring letters swapped ("smtih" → smith).
+CORRECTIONS_SQL = """
+WITH typed AS (
+    SELECT i, word, swaps, trim(both '''' from coalesce(
+        nullif(strip(to_tsvector('english', word))::text, ''), quote_literal(word))) AS stem,
+        CASE WHEN length(word) <= 2 THEN 0 WHEN length(word) <= 7 THEN 1 ELSE 2 END AS tol
+    FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(word, swaps, i)
+)
+SELECT s.i, s.stem, c.word FROM typed s
+CROSS JOIN LATERAL (
+    SELECT t.word FROM directory_searchterm t
+    WHERE t.word LIKE s.stem || '%%'
+       OR t.word = ANY(string_to_array(s.swaps, ' '))
+       OR levenshtein_less_equal(s.stem, t.word, s.tol) <= s.tol
+       OR levenshtein_less_equal(s.word, t.word, s.tol) <= s.tol
+    ORDER BY levenshtein(s.stem, t.word), t.word
+    LIMIT %s
+) c
+"""
+
+
+def swaps(word: str) -> str:
+    """The word with each pair of neighbouring letters swapped: the commonest typo."""
+    return " ".join(word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
+
+
+def corrected_query(text: str) -> str | None:
+    """A raw tsquery: every typed word must match, through any of its corrections."""
+    words = words_of(text)
+    if not words:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(CORRECTIONS_SQL, [words, [swaps(w) for w in words], CORRECTIONS_PER_WORD])
+        rows = cursor.fetchall()
+    alternatives: dict[int, set[str]] = {}
+    for index, stem, word in rows:
+        alternatives.setdefault(index, {f"{_lexeme(stem)}:*"}).add(_lexeme(word))
+    if not alternatives:
+        return None
+    # A word with no match anywhere is dropped rather than emptying the results.
+    return " & ".join("(" + " | ".join(sorted(alts)) + ")" for alts in alternatives.values())
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("'", "''").replace("\\", "") + "'"
+
+
+def search_employees(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
+    text = normalise(text)
+    if not text:
+        return qs
+    if connection.vendor != "postgresql":
+        return _contains_search(qs, text)
+    raw = corrected_query(text)
+    if raw is None:
+        return qs.none()
+    query = SearchQuery(raw, search_type="raw", config="simple")
+    lowered = text.lower()
+    name_closeness = Greatest(
+        TrigramWordSimilarity(Value(lowered), Lower("full_name")),
+        Value(1.0)
+        - Levenshtein(Value(lowered), Lower("full_name"))
+        / Greatest(Length("full_name"), Value(len(lowered)), output_field=FloatField()),
+    )
+    return (
+        qs.filter(search_vector=query)
+        # Rank normalised into [0, 1) (flag 32), so the name weighs as much as the text.
+        .annotate(
+            rank=SearchRank(F("search_vector"), query, normalization=Value(32)) + name_closeness
+        )
+        .order_by("-rank", "-open_to_mentoring", "full_name", "pk")
+    )
+
+
+def _contains_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
+    from directory.models import Employee
+
+    matches = Q()
+    for word in text.split():
+        matches &= (
+            Q(full_name__icontains=word)
+            | Q(title__icontains=word)
+            | Q(bio__icontains=word)
+            | Q(skills__name__icontains=word)
+            | Q(department__name__icontains=word)
+        )
+    return qs.filter(pk__in=Employee.objects.filter(matches).values("pk"))
+
+
+REFRESH_SQL = """
+UPDATE directory_employee AS e SET search_vector =
+    setweight(to_tsvector('simple', e.full_name), 'A')
+    || setweight(to_tsvector('english', coalesce((
+        SELECT string_agg(s.name, ' ') FROM directory_employee_skills es
+        JOIN directory_skill s ON s.id = es.skill_id WHERE es.employee_id = e.id), '')), 'A')
+    || setweight(to_tsvector('english', e.title), 'B')
+    || setweight(to_tsvector('english', coalesce((
+        SELECT d.name FROM directory_department d WHERE d.id = e.department_id), '')), 'C')
+    || setweight(to_tsvector('english', e.location || ' ' || e.bio), 'D')
+WHERE e.id = ANY(%s)
+"""
+VOCABULARY_SQL = """
+INSERT INTO directory_searchterm (word)
+SELECT DISTINCT u.lexeme FROM directory_employee e, unnest(e.search_vector) AS u(lexeme)
+WHERE e.id = ANY(%s) AND length(u.lexeme) BETWEEN 2 AND 100
+ON CONFLICT (word) DO NOTHING
+"""
+
+
+def refresh_search_vectors(employee_ids: Iterable[int]) -> None:
+    """Recompute the stored search vector and the vocabulary for these employees."""
+    if connection.vendor != "postgresql":
+        return
+    ids = list(employee_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH_SQL, [ids])
+        cursor.execute(VOCABULARY_SQL, [ids])

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from directory.models import TIME_ZONE_CHOICES, Employee
+
+
+class ProgramQuerySet(models.QuerySet):
+    def administered_by(self, employee: Employee | None) -> ProgramQuerySet:
+        return self.filter(admins=employee) if employee else self.none()
+
+
+class Program(models.Model):
+    """The programme's rules: what a proposal may ask for and when the sweep acts."""
+
+    name = models.CharField(max_length=100, unique=True)
+    max_goals = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(2)]
+    )
+    max_peers = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(0), MaxValueValidator(2)]
+    )
+    max_length_days = models.PositiveSmallIntegerField(
+        default=42, validators=[MinValueValidator(1), MaxValueValidator(180)]
+    )
+    expire_after_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="An unanswered proposal expires after this many days.",
+    )
+    remind_unanswered_after_days = models.PositiveSmallIntegerField(default=3)
+    remind_before_end_days = models.PositiveSmallIntegerField(default=3)
+    remind_wrapup_after_days = models.PositiveSmallIntegerField(default=2)
+    time_zone = models.CharField(
+        max_length=64, choices=TIME_ZONE_CHOICES, default=settings.DEFAULT_TIME_ZONE
+    )
+    admins = models.ManyToManyField(Employee, blank=True, related_name="administered_programs")
+    is_default = models.BooleanField(default=False)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_program",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls) -> Program:
+        program = cls.objects.filter(is_default=True).first()
+        return program or cls.objects.get_or_create(name="Micro-mentoring", is_default=True)[0]
