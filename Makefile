@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.lock | $(BIN)/python
 # The embedded default: SQLite in var/, Celery with an embedded (filesystem) broker,
 # a seeded demo company. Ctrl-C stops the web server and the worker together.
 run: $(VENV)/.installed
-	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py run_embedded
 

@@ -46,6 +46,7 @@ class SkillsField(forms.ModelMultipleChoiceField):
 
 
 class ProfileForm(forms.ModelForm):
+    linkedin_url = forms.URLField(label="LinkedIn profile", required=False, assume_scheme="https")
     skills = SkillsField(
         Skill.objects.all(),
         required=False,

@@ -14,6 +14,7 @@ On SQLite (the embedded default) a plain contains-search is enough.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -59,7 +60,7 @@ SELECT s.i, s.stem, c.word FROM typed s
 CROSS JOIN LATERAL (
     SELECT t.word FROM directory_searchterm t
     WHERE t.word LIKE s.stem || '%%'
-       OR t.word = ANY(string_to_array(s.swaps, ' '))
+       OR t.word = ANY(tsvector_to_array(to_tsvector('english', s.swaps)))
        OR levenshtein_less_equal(s.stem, t.word, s.tol) <= s.tol
        OR levenshtein_less_equal(s.word, t.word, s.tol) <= s.tol
     ORDER BY levenshtein(s.stem, t.word), t.word
@@ -122,17 +123,24 @@ def search_employees(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
 
 
 def _contains_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
-    from directory.models import Employee
+    """SQLite: every word (or a close spelling of it from the vocabulary) is contained in
+    the name, title, bio, skills or department."""
+    from directory.models import Employee, SearchTerm
 
+    vocabulary = list(SearchTerm.objects.values_list("word", flat=True))
     matches = Q()
-    for word in text.split():
-        matches &= (
-            Q(full_name__icontains=word)
-            | Q(title__icontains=word)
-            | Q(bio__icontains=word)
-            | Q(skills__name__icontains=word)
-            | Q(department__name__icontains=word)
-        )
+    for word in words_of(text):
+        spellings = [word, *difflib.get_close_matches(word, vocabulary, n=4, cutoff=0.75)]
+        any_spelling = Q()
+        for spelling in spellings:
+            any_spelling |= (
+                Q(full_name__icontains=spelling)
+                | Q(title__icontains=spelling)
+                | Q(bio__icontains=spelling)
+                | Q(skills__name__icontains=spelling)
+                | Q(department__name__icontains=spelling)
+            )
+        matches &= any_spelling
     return qs.filter(pk__in=Employee.objects.filter(matches).values("pk"))
 
 
@@ -158,9 +166,26 @@ ON CONFLICT (word) DO NOTHING
 
 def refresh_search_vectors(employee_ids: Iterable[int]) -> None:
     """Recompute the stored search vector and the vocabulary for these employees."""
-    if connection.vendor != "postgresql":
-        return
     ids = list(employee_ids)
+    if connection.vendor != "postgresql":
+        _refresh_vocabulary(ids)
+        return
     with connection.cursor() as cursor:
         cursor.execute(REFRESH_SQL, [ids])
         cursor.execute(VOCABULARY_SQL, [ids])
+
+
+def _refresh_vocabulary(ids: list[int]) -> None:
+    """SQLite: the vocabulary is the plain words of names, titles, skills, departments."""
+    from directory.models import Employee, SearchTerm
+
+    words: set[str] = set()
+    rows = Employee.objects.filter(pk__in=ids).values_list(
+        "full_name", "title", "department__name", "skills__name"
+    )
+    for row in rows.iterator():
+        for value in row:
+            words.update(w for w in words_of(value or "") if len(w) >= 2)
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(word=w) for w in words], ignore_conflicts=True, batch_size=500
+    )

@@ -1,9 +1,10 @@
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from directory.demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -13,31 +14,42 @@ class Command(BaseCommand):
     help = "Run the app and a Celery worker with beat on the embedded broker (make run)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args, addrport: str, **options):
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "mentorship",
-                "worker",
-                "--beat",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=settings.BASE_DIR,
-        )
-        self.stdout.write(self.style.SUCCESS(f"\n  Micro-mentoring is at http://{addrport}/\n"))
-        for login in DEMO_LOGINS:
-            self.stdout.write(f"  {login['role']:<16} {login['email']}  /  {DEMO_PASSWORD}")
-        self.stdout.write(f"  Emails are written to {settings.VAR_DIR / 'mail'}\n")
+    def handle(self, *args, host: str, port: int, **options):
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        celery = [sys.executable, "-m", "celery", "-A", "mentorship", "--quiet"]
+        processes = [
+            subprocess.Popen(
+                [*celery, "worker", "--beat", "--pool", "solo", "--loglevel", "WARNING"]
+            ),
+            subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"]),
+        ]
         try:
-            call_command("runserver", addrport, use_reloader=False)
+            self.wait_for_port(host, port)
+            self.stdout.write(
+                self.style.SUCCESS(f"\n  Micro-mentoring is running at http://{host}:{port}/")
+            )
+            self.stdout.write(f"  Demo logins (password: {DEMO_PASSWORD})")
+            for login in DEMO_LOGINS:
+                self.stdout.write(f"    {login['role']:<16} {login['email']}")
+            self.stdout.write(f"  Emails are written to {settings.VAR_DIR / 'mail'}/")
+            self.stdout.write("  Press Ctrl-C to stop.\n")
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
         finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=20)
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                process.wait(timeout=20)
+
+    def wait_for_port(self, host: str, port: int, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex((host, port)) == 0:
+                    return
+            time.sleep(0.2)

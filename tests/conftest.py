@@ -1,0 +1,84 @@
+"""Shared fixtures: the people every test talks about, and the real services they need.
+
+The suite runs against real PostgreSQL and Redis and a real (headless) Chromium; when one
+is missing it stops at once and says what to start, instead of failing 100 tests.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+# pytest-django's live_server runs in a thread next to Playwright's event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_sessionstart(session):
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    problems = []
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        problems.append(
+            "DATABASE_URL must point at PostgreSQL (make test sets "
+            "postgres://postgres@127.0.0.1:5432/mentorship by default)."
+        )
+    elif not _reachable(database_url, 5432):
+        problems.append(
+            f"PostgreSQL is not reachable at {urlparse(database_url).netloc}: start it "
+            "(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) "
+            "or set DATABASE_URL."
+        )
+    if not redis_url:
+        problems.append("REDIS_URL is not set (make test sets redis://127.0.0.1:6379/0).")
+    elif not _reachable(redis_url, 6379):
+        problems.append(
+            f"Redis is not reachable at {urlparse(redis_url).netloc}: start it "
+            '(redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "") '
+            "or set REDIS_URL."
+        )
+    if not shutil.which(CHROMIUM):
+        problems.append(
+            f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium "
+            "(or set CHROMIUM_PATH). The browser tests need it."
+        )
+    if problems:
+        pytest.exit("Cannot run the suite:\n  - " + "\n  - ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate-limit counters live in the (real, Redis) cache: every test starts fresh.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+from tests.personas import *  # noqa: E402, F403

@@ -1,0 +1,149 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from directory.models import Employee
+from tests.factories import DepartmentFactory, EmployeeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(text: str) -> list[str]:
+    return [e.full_name for e in Employee.objects.active().search(text)]
+
+
+@pytest.fixture
+def company():
+    EmployeeFactory(full_name="John Smith", skills=["Python", "Django"], title="Staff Engineer")
+    EmployeeFactory(full_name="Jonas Smith", skills=["Kubernetes"])
+    EmployeeFactory(full_name="Jin Smithers", skills=["Go"])
+    EmployeeFactory(full_name="Maria Garcia", skills=["Negotiation"], title="Sales Director")
+    EmployeeFactory(
+        full_name="Ben Adams",
+        skills=["Copywriting"],
+        bio="I once wrote a Python script and worked with Maria Garcia on pricing.",
+    )
+    EmployeeFactory(full_name="Ada Kowalski", skills=["Python"], location="Berlin")
+
+
+def test_misspelt_skill_finds_its_experts(company):
+    found = names("pyton")
+    assert found[:2] == ["Ada Kowalski", "John Smith"]
+    assert "Ben Adams" in found  # the bio mention still counts, ranked below experts
+
+
+def test_misspelt_name_with_swapped_letters_finds_the_person_first(company):
+    assert names("jon smtih")[0] == "John Smith"
+
+
+def test_typing_a_word_halfway_already_finds_people(company):
+    assert names("negoti") == ["Maria Garcia"]
+    assert names("kuber") == ["Jonas Smith"]
+
+
+def test_exact_name_ranks_above_a_mention_in_someones_bio(company):
+    assert names("Maria Garcia") == ["Maria Garcia", "Ben Adams"]
+
+
+def test_skill_expert_ranks_above_a_mention_in_a_bio(company):
+    found = names("python")
+    assert found.index("Ben Adams") > found.index("John Smith")
+    assert found.index("Ben Adams") > found.index("Ada Kowalski")
+
+
+def test_every_word_must_match(company):
+    assert names("python berlin") == ["Ada Kowalski"]
+
+
+def test_words_matching_nothing_find_nobody(company):
+    assert names("xylophone") == []
+
+
+def test_inactive_people_are_not_found(company):
+    Employee.objects.filter(full_name="John Smith").update(is_active=False)
+    assert "John Smith" not in names("john smith")
+
+
+def test_profile_changes_are_searchable_at_once(company, as_user):
+    ada = Employee.objects.get(full_name="Ada Kowalski")
+    ada.bio = "Ask me about accessibility audits."
+    ada.save()
+    ada.refresh_search()
+    assert names("acessibility audtis") == ["Ada Kowalski"]
+
+
+class TestDirectoryPage:
+    def test_search_as_you_type_returns_only_the_results(self, company, protege, as_user):
+        client = as_user(protege)
+        response = client.get(reverse("directory:index"), {"q": "pyton"}, HTTP_HX_REQUEST="true")
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "<html" not in html
+        assert 'id="results"' in html and "Ada Kowalski" in html and "John Smith" in html
+        assert "HX-Request" in response["Vary"]
+
+    def test_plain_request_gets_the_whole_page_and_works_without_javascript(
+        self, company, protege, as_user
+    ):
+        response = as_user(protege).get(reverse("directory:index"), {"q": "jon smtih"})
+        html = response.content.decode()
+        assert "<html" in html and 'role="search"' in html
+        assert html.index("John Smith") < html.index("Jonas Smith")
+
+    def test_filters_by_skill_department_location_and_availability(self, protege, as_user):
+        sales = DepartmentFactory(name="Sales")
+        EmployeeFactory(full_name="Open Closer", department=sales, skills=["Negotiation"])
+        EmployeeFactory(
+            full_name="Busy Closer",
+            department=sales,
+            skills=["Negotiation"],
+            open_to_mentoring=False,
+        )
+        EmployeeFactory(full_name="Berlin Closer", skills=["Negotiation"], location="Berlin")
+        EmployeeFactory(full_name="Coder", skills=["Python"])
+        client = as_user(protege)
+        url = reverse("directory:index")
+
+        def shown(**params):
+            html = client.get(url, params).content.decode()
+            return {
+                n for n in ["Open Closer", "Busy Closer", "Berlin Closer", "Coder"] if n in html
+            }
+
+        assert shown(skill="negotiation") == {"Open Closer", "Busy Closer", "Berlin Closer"}
+        assert shown(skill="negotiation", department="sales") == {"Open Closer", "Busy Closer"}
+        assert shown(skill="negotiation", open="on", department="sales") == {"Open Closer"}
+        assert shown(location="Berlin", q="closer") == {"Berlin Closer"}
+
+    def test_results_are_paginated(self, protege, as_user):
+        EmployeeFactory.create_batch(25, skills=["Pricing"])
+        client = as_user(protege)
+        first = client.get(reverse("directory:index"), {"skill": "pricing"})
+        second = client.get(reverse("directory:index"), {"skill": "pricing", "page": 2})
+        assert first.context["page"].paginator.count == 25
+        assert len(first.context["page"].object_list) == 20
+        assert len(second.context["page"].object_list) == 5
+        assert "skill=pricing&amp;page=2" in first.content.decode()
+
+    def test_nobody_found_says_so_kindly(self, protege, as_user):
+        response = as_user(protege).get(reverse("directory:index"), {"q": "xylophone"})
+        assert "Nobody matches that yet" in response.content.decode()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_directory_makes_the_same_number_of_queries_for_5_and_50_results(
+    protege, as_user, monkeypatch, htmx
+):
+    monkeypatch.setattr("directory.views.PAGE_SIZE", 100)  # show every result
+    client = as_user(protege)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    def queries_for(count: int, skill: str) -> int:
+        EmployeeFactory.create_batch(count, skills=[skill, "Leadership"], title="Sales Lead")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("directory:index"), {"q": skill}, **headers)
+        assert response.content.decode().count('class="person-card"') == count
+        return len(queries)
+
+    assert queries_for(5, "Forecasting") == queries_for(50, "Budgeting")
