@@ -1,0 +1,144 @@
+"""Profiles, my profile, the demo company and production settings."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from directory.demo import DEMO_LOGINS
+from directory.models import Employee, Skill
+from tests.factories import EmployeeFactory, SkillFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_profile_shows_skills_interests_manager_team_and_availability(protege, mentor, as_user):
+    boss = EmployeeFactory(full_name="Marcus Lee", title="Marketing Director")
+    protege.manager = boss
+    protege.save()
+    EmployeeFactory(full_name="Rosa Mendes", manager=boss)
+    html = as_user(mentor).get(reverse("directory:employee", args=[protege.pk])).content.decode()
+    for text in ["Priya Patel", "Copywriting", "Negotiation", "Marcus Lee", "Rosa Mendes"]:
+        assert text in html
+    assert "Open to mentoring" in html
+    assert "Edit my profile" not in html
+
+
+def test_a_profile_says_when_someone_is_not_mentoring(mentor, protege, as_user):
+    mentor.open_to_mentoring = False
+    mentor.save()
+    html = as_user(protege).get(mentor.get_absolute_url()).content.decode()
+    assert "Not mentoring now" in html
+
+
+def test_people_who_left_have_no_profile(protege, mentor, as_user):
+    mentor.is_active = False
+    mentor.save()
+    assert as_user(protege).get(mentor.get_absolute_url()).status_code == 404
+
+
+def test_profile_queries_do_not_grow_with_reports_and_skills(protege, as_user):
+    boss = EmployeeFactory(full_name="Big Boss", skills=["Leadership"])
+    client = as_user(protege)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(boss.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    EmployeeFactory.create_batch(2, manager=boss)
+    few = queries()
+    EmployeeFactory.create_batch(20, manager=boss)
+    boss.skills.add(*[SkillFactory(name=f"Topic {n}") for n in range(10)])
+    assert queries() == few
+
+
+def test_i_edit_my_own_skills_interests_and_availability(protege, as_user):
+    client = as_user(protege)
+    excel = SkillFactory(name="Excel")
+    response = client.post(
+        reverse("directory:profile_edit"),
+        {
+            "bio": "Now learning spreadsheets.",
+            "linkedin_url": "https://www.linkedin.com/in/priya",
+            "time_zone": "Europe/Berlin",
+            "open_to_mentoring": "",
+            "mentoring_capacity": "1",
+            "skills": [excel.pk],
+            "interests": [Skill.objects.get(name="Negotiation").pk],
+        },
+    )
+    assert response.status_code == 302
+    protege.refresh_from_db()
+    assert protege.bio == "Now learning spreadsheets."
+    assert not protege.open_to_mentoring and protege.mentoring_capacity == 1
+    assert [s.name for s in protege.skills.all()] == ["Excel"]
+    assert [e.full_name for e in Employee.objects.search("excel")] == ["Priya Patel"]
+    assert "Your profile is saved." in client.get(response["Location"]).content.decode()
+
+
+def test_a_bad_profile_edit_explains_itself_and_changes_nothing(protege, as_user):
+    response = as_user(protege).post(
+        reverse("directory:profile_edit"),
+        {"bio": "Changed", "time_zone": "Nowhere/Atlantis", "mentoring_capacity": "99"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "nothing was saved yet" in html
+    assert "Ensure this value is less than or equal to 10" in html
+    assert "Changed</textarea>" in html  # what was typed is kept
+    protege.refresh_from_db()
+    assert protege.bio == "" and protege.mentoring_capacity == 2
+
+
+def test_seed_demo_builds_a_company_once(tmp_path):
+    out = StringIO()
+    call_command("seed_demo", employees=120, stdout=out)
+    assert Employee.objects.count() == 120
+    assert all(login["email"] in out.getvalue() for login in DEMO_LOGINS)
+    managers = Employee.objects.filter(manager__isnull=False).count()
+    assert managers == 119  # everyone but the CEO reports to someone
+    before = list(Employee.objects.order_by("pk").values("email", "manager_id", "level"))
+    call_command("seed_demo", employees=120, stdout=StringIO())
+    assert list(Employee.objects.order_by("pk").values("email", "manager_id", "level")) == before
+    call_command("seed_demo", employees=150, stdout=StringIO())
+    assert Employee.objects.count() == 150
+    assert [e.full_name for e in Employee.objects.search("daniel okafr")] == ["Daniel Okafor"]
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-random-enough-1234",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "mentoring.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_bad_setting_fails_loudly():
+    env = {**os.environ, "DEBUG": "perhaps"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "DEBUG must be true or false, not 'perhaps'" in result.stderr

@@ -1,0 +1,212 @@
+"""Importing the employee list: through the command and the admin's upload page."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from directory.models import Employee, Skill
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "email,full_name,title,department,location,manager_email,level,skills,interests,bio\n"
+GOOD = HEADER + (
+    # Managers are referenced in any row order: Ana reports to Bo, who comes later.
+    "ana@example.com,Ana Lima,Engineer,Engineering,Lisbon,bo@example.com,2,Python;Go,Kubernetes,\n"
+    "bo@example.com,Bo Berg,Engineering Manager,Engineering,Berlin,cy@example.com,5,"
+    "Python; Leadership ,,Manages the platform team.\n"
+    "cy@example.com,Cy Chen,CTO,Engineering,London,,8,Leadership,,\n"
+)
+
+
+def write(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "people.csv"
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def import_file(tmp_path: Path, text: str | bytes) -> tuple[str, str]:
+    """Run the command; return (stdout, stderr). Raises CommandError on a bad file."""
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    call_command("import_employees", str(write(tmp_path, text)), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_a_good_file_creates_people_with_managers_skills_and_interests(tmp_path):
+    out, _ = import_file(tmp_path, GOOD)
+    assert "3 new, 0 updated, 0 unchanged" in out
+    ana = Employee.objects.get(email="ana@example.com")
+    assert ana.manager.email == "bo@example.com"
+    assert ana.manager.manager.email == "cy@example.com"
+    assert ana.level == 2 and ana.location == "Lisbon" and ana.department.name == "Engineering"
+    assert {s.name for s in ana.skills.all()} == {"Python", "Go"}
+    assert [s.name for s in ana.interests.all()] == ["Kubernetes"]
+    bo = Employee.objects.get(email="bo@example.com")
+    assert {s.name for s in bo.skills.all()} == {"Python", "Leadership"}
+    assert Skill.objects.filter(name="Python").count() == 1
+    assert [e.full_name for e in Employee.objects.search("pyton")] == ["Ana Lima", "Bo Berg"]
+
+
+def test_importing_the_same_file_again_changes_nothing(tmp_path):
+    import_file(tmp_path, GOOD)
+    before = list(Employee.objects.order_by("pk").values())
+    out, _ = import_file(tmp_path, GOOD)
+    assert "0 new, 0 updated, 3 unchanged" in out
+    assert list(Employee.objects.order_by("pk").values()) == before
+
+
+def test_a_changed_row_updates_that_person_only(tmp_path):
+    import_file(tmp_path, GOOD)
+    out, _ = import_file(
+        tmp_path,
+        GOOD.replace("Ana Lima,Engineer", "Ana Lima,Senior Engineer").replace(
+            "Python;Go,", "Python,"
+        ),
+    )
+    assert "0 new, 1 updated, 2 unchanged" in out
+    ana = Employee.objects.get(email="ana@example.com")
+    assert ana.title == "Senior Engineer"
+    assert [s.name for s in ana.skills.all()] == ["Python"]
+
+
+def test_emails_are_matched_whatever_their_case(tmp_path):
+    import_file(tmp_path, GOOD)
+    out, _ = import_file(tmp_path, GOOD.replace("ana@example.com", "ANA@Example.com"))
+    assert "3 unchanged" in out
+    assert Employee.objects.count() == 3
+
+
+def test_a_manager_already_in_the_directory_may_be_referenced(tmp_path):
+    import_file(tmp_path, GOOD)
+    out, _ = import_file(tmp_path, HEADER + "dee@example.com,Dee Diaz,,,,cy@example.com,,,,\n")
+    assert "1 new" in out
+    assert Employee.objects.get(email="dee@example.com").manager.full_name == "Cy Chen"
+
+
+BAD_CASES = {
+    "unknown column": (
+        "email,full_name,shoe_size\nana@example.com,Ana,42\n",
+        ["line 1: unknown column(s): shoe_size"],
+    ),
+    "bad email": (
+        HEADER + "ana@example.com,Ana,,,,,,,,\nnot-an-email,Bo,,,,,,,,\nbo@,Bo,,,,,,,,\n",
+        ["line 3: “not-an-email” is not a valid email address", "line 4: “bo@” is not"],
+    ),
+    "manager not found": (
+        HEADER + "ana@example.com,Ana,,,,ghost@example.com,,,,\n"
+        "bo@example.com,Bo,,,,nobody@example.com,,,,\n",
+        ["line 2: manager ghost@example.com not found", "line 3: manager nobody@example.com"],
+    ),
+    "manager cycle": (
+        HEADER + "ana@example.com,Ana,,,,bo@example.com,,,,\n"
+        "bo@example.com,Bo,,,,cy@example.com,,,,\n"
+        "cy@example.com,Cy,,,,ana@example.com,,,,\n"
+        "dee@example.com,Dee,,,,,,,,\n",
+        [
+            "line 2: manager cycle: ana@example.com → bo@example.com → cy@example.com → ana",
+            "line 3: manager cycle",
+            "line 4: manager cycle",
+        ],
+    ),
+    "own manager": (
+        HEADER + "ana@example.com,Ana,,,,ana@example.com,,,,\n",
+        ["line 2: manager cycle: ana@example.com → ana@example.com"],
+    ),
+    "duplicate email": (
+        HEADER
+        + "ana@example.com,Ana,,,,,,,,\nbo@example.com,Bo,,,,,,,,\nAna@example.com,A2,,,,,,,,\n",
+        ["line 4: duplicate email ana@example.com (first on line 2)"],
+    ),
+    "bad level and flags": (
+        "email,full_name,level,open_to_mentoring,mentoring_capacity,time_zone\n"
+        "ana@example.com,Ana,senior,maybe,99,Mars/Olympus\n",
+        [
+            "line 2: level must be a whole number from 1 to 20, not “senior”",
+            "line 2: open_to_mentoring must be yes or no, not “maybe”",
+            "line 2: mentoring_capacity must be a whole number from 0 to 10, not “99”",
+            "line 2: unknown time zone “Mars/Olympus”",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=list(BAD_CASES))
+def test_a_bad_file_reports_every_bad_row_and_imports_nothing(tmp_path, case):
+    text, expected = BAD_CASES[case]
+    with pytest.raises(CommandError, match="nothing was imported"):
+        import_file(tmp_path, text)
+    assert Employee.objects.count() == 0
+    assert Skill.objects.count() == 0
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=list(BAD_CASES))
+def test_the_report_names_each_bad_line(tmp_path, case, capsys):
+    from io import StringIO
+
+    text, expected = BAD_CASES[case]
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_employees", str(write(tmp_path, text)), stderr=err)
+    report = err.getvalue().replace(f"{tmp_path / 'people.csv'}:", "line ")
+    for line in expected:
+        assert line in report
+
+
+def test_a_file_in_the_wrong_encoding_is_refused_with_its_line(tmp_path):
+    latin1 = (HEADER + "ana@example.com,Ana,,,,,,,,\nbo@example.com,Bjørn Berg,,,,,,,,\n").encode(
+        "latin-1"
+    )
+    with pytest.raises(CommandError):
+        call_command("import_employees", str(write(tmp_path, latin1)))
+    assert Employee.objects.count() == 0
+
+
+def test_a_bad_file_leaves_existing_people_untouched(tmp_path):
+    import_file(tmp_path, GOOD)
+    before = list(Employee.objects.order_by("pk").values())
+    bad = GOOD.replace("Ana Lima,Engineer", "Ana Renamed,Engineer") + "oops,Nobody,,,,,,,,\n"
+    with pytest.raises(CommandError):
+        import_file(tmp_path, bad)
+    assert list(Employee.objects.order_by("pk").values()) == before
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_employees", str(tmp_path / "nope.csv"))
+
+
+class TestUploadPage:
+    url = reverse("directory:import")
+
+    def upload(self, client, text: str | bytes):
+        data = text.encode() if isinstance(text, str) else text
+        return client.post(self.url, {"file": SimpleUploadedFile("people.csv", data)})
+
+    def test_programme_admin_imports_a_good_file(self, admin, as_user):
+        response = self.upload(as_user(admin), GOOD)
+        assert response.status_code == 302
+        page = as_user(admin).get(response["Location"])
+        assert "Imported: 3 new, 0 updated, 0 unchanged." in page.content.decode()
+        assert Employee.objects.filter(email__endswith="@example.com").count() == 4
+
+    def test_a_bad_upload_lists_every_problem_and_imports_nothing(self, admin, as_user):
+        count = Employee.objects.count()
+        response = self.upload(as_user(admin), BAD_CASES["manager cycle"][0])
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "3 problems found — nothing was imported" in html
+        assert "manager cycle" in html
+        assert Employee.objects.count() == count
+
+    def test_a_wrongly_encoded_upload_says_how_to_fix_it(self, admin, as_user):
+        response = self.upload(as_user(admin), "email,full_name\nå@x.com,Åse\n".encode("utf-16"))
+        assert "not UTF-8" in response.content.decode()
+
+    def test_other_employees_cannot_see_the_upload_page(self, protege, as_user):
+        assert as_user(protege).get(self.url).status_code == 404
+        assert self.upload(as_user(protege), GOOD).status_code == 404
+        assert not Employee.objects.filter(email="ana@example.com").exists()
