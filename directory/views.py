@@ -11,6 +11,7 @@ from directory.importing import import_employees_csv
 from directory.models import Employee, Skill
 from directory.people import current_employee
 from engagements.access import programme_admin_required
+from engagements.workflow import mentor_load, mentor_record, micro_mentors_last_year
 
 PAGE_SIZE = 20
 
@@ -52,10 +53,14 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if employee.manager_id
         else []
     )
+    me = current_employee(request)
     context = {
         "employee": employee,
         "teammates": teammates,
-        "is_me": employee == current_employee(request),
+        "is_me": employee == me,
+        "record": mentor_record(employee),
+        "micro_mentors": micro_mentors_last_year(employee),
+        "load": mentor_load(employee),
     }
     return render(request, "directory/employee_detail.html", context)
 

@@ -57,3 +57,332 @@ class Program(models.Model):
     def default(cls) -> Program:
         program = cls.objects.filter(is_default=True).first()
         return program or cls.objects.get_or_create(name="Micro-mentoring", is_default=True)[0]
+
+
+class TransitionError(Exception):
+    """A state change that is not allowed now; the message is for the person."""
+
+
+class EngagementQuerySet(models.QuerySet):
+    def for_mentor(self, employee: Employee) -> EngagementQuerySet:
+        return self.filter(mentor=employee)
+
+    def for_protege(self, employee: Employee) -> EngagementQuerySet:
+        return self.filter(protege=employee)
+
+    def involving(self, employee: Employee) -> EngagementQuerySet:
+        """Where this person is the protégé, the mentor or an invited peer."""
+        return self.filter(
+            models.Q(protege=employee)
+            | models.Q(mentor=employee)
+            | models.Q(participants__employee=employee)
+        ).distinct()
+
+    def active(self) -> EngagementQuerySet:
+        return self.filter(state=Engagement.State.ACTIVE)
+
+    def proposed(self) -> EngagementQuerySet:
+        return self.filter(state=Engagement.State.PROPOSED)
+
+    def for_cards(self) -> EngagementQuerySet:
+        """Everything an engagement card shows, in a fixed number of queries."""
+        return self.select_related(
+            "protege__department", "mentor__department", "suggested_mentor"
+        ).prefetch_related(
+            "goals",
+            "activities",
+            models.Prefetch(
+                "participants", queryset=Participant.objects.select_related("employee")
+            ),
+        )
+
+
+class Engagement(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Role(models.TextChoices):
+        SHADOWING = "shadowing", "Shadowing the mentor"
+        ASSISTING = "assisting", "Assisting on a project"
+        DISCUSSIONS = "discussions", "Regular discussions"
+        OTHER = "other", "Other (described below)"
+
+    class DeclineReason(models.TextChoices):
+        NOT_NOW = "not_now", "Not the right time for me"
+        EXPERTISE = "expertise", "Outside my expertise"
+        CAPACITY = "capacity", "I'm at capacity — try someone else"
+        OTHER = "other", "Another reason"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="engagements")
+    protege = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="engagements_as_protege"
+    )
+    mentor = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="engagements_as_mentor"
+    )
+    title = models.CharField(max_length=120)
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    role_detail = models.TextField("What you will do", blank=True)
+    note = models.TextField("Note to the mentor", blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    budget_minutes = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    follows = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ons"
+    )
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    decline_message = models.TextField(blank=True)
+    suggested_mentor = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["mentor", "state"]),
+            models.Index(fields=["protege", "state"]),
+            models.Index(fields=["state", "end_date"]),
+            models.Index(fields=["state", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("engagements:detail", args=[self.pk])
+
+    @property
+    def budget_hours(self) -> float:
+        return self.budget_minutes / 60
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.DRAFT, self.State.PROPOSED, self.State.ACTIVE)
+
+
+class Goal(models.Model):
+    class Outcome(models.TextChoices):
+        MET = "met", "Met"
+        PARTLY = "partly", "Partly met"
+        NOT_MET = "not_met", "Not met"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="goals")
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=300)
+    measure = models.CharField("Measure of success", max_length=300, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Activity(models.Model):
+    class Kind(models.TextChoices):
+        SHADOW = "shadow", "Shadowing session"
+        INTERVIEW = "interview", "Structured interview"
+        DISCUSSION = "discussion", "Discussion"
+        REVIEW = "review", "Review of my work"
+        WORKING = "working", "Working session"
+        OTHER = "other", "Other"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="activities")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.CharField(max_length=200, blank=True)
+    count = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    minutes_each = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.get_kind_display()} of {self.minutes_each} min"
+
+    @property
+    def total_minutes(self) -> int:
+        return self.count * self.minutes_each
+
+
+class Participant(models.Model):
+    """A peer invited to join the protégé's engagement (rule 5)."""
+
+    class Answer(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACCEPTED = "accepted", "Joined"
+        DECLINED = "declined", "Declined"
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="participants"
+    )
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="participations")
+    answer = models.CharField(max_length=10, choices=Answer.choices, default=Answer.INVITED)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "employee"], name="one_invitation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} in {self.engagement}"
+
+
+class Meeting(models.Model):
+    """A logged meeting. The note is private to the engagement's participants."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="meetings")
+    held_on = models.DateField()
+    minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    note = models.TextField(blank=True)
+    logged_by = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on {self.held_on}"
+
+
+class WrapUp(models.Model):
+    """The end of an engagement: the protégé's thanks, the mentor's advice on what next."""
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="wrap_up")
+    thank_you = models.TextField(blank=True)
+    thanked_at = models.DateTimeField(null=True, blank=True)
+    next_area = models.CharField("Next area to develop", max_length=200, blank=True)
+    next_mentor = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    advised_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Wrap-up of {self.engagement}"
+
+
+class Event(models.Model):
+    """The audit trail: every state change and who made it (None: the system)."""
+
+    LABELS = {
+        "drafted": "started the draft",
+        "propose": "proposed",
+        "accept": "accepted",
+        "decline": "declined",
+        "withdraw": "withdrew the proposal",
+        "expire": "expired: no answer in time",
+        "complete": "ended on the agreed date",
+        "cancel": "cancelled",
+        "peer_joined": "joined as a peer",
+        "peer_declined": "declined to join",
+        "thanked": "thanked the mentor",
+        "advised": "suggested what next",
+    }
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.engagement_id}"
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.verb, self.verb)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def for_person(self, employee: Employee) -> NotificationQuerySet:
+        return self.filter(recipient=employee)
+
+
+class Notification(models.Model):
+    """One message to one person: the in-app feed and the email outbox in one table.
+    The unique key makes every message, reminders included, happen exactly once."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL_RECEIVED = "proposal_received", "New proposal"
+        PEER_INVITED = "peer_invited", "Invitation to join"
+        ACCEPTED = "accepted", "Proposal accepted"
+        DECLINED = "declined", "Proposal declined"
+        WITHDRAWN = "withdrawn", "Proposal withdrawn"
+        EXPIRED = "expired", "Proposal expired"
+        CANCELLED = "cancelled", "Engagement cancelled"
+        COMPLETED = "completed", "Engagement completed"
+        PEER_ANSWERED = "peer_answered", "Peer answered"
+        THANKED = "thanked", "Thank-you received"
+        ADVISED = "advised", "Advice on what next"
+        REMIND_UNANSWERED = "remind_unanswered", "Reminder: proposal waiting"
+        REMIND_ENDING = "remind_ending", "Reminder: engagement ending soon"
+        REMIND_WRAPUP = "remind_wrapup", "Reminder: wrap-up"
+
+    recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="notifications")
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    occasion = models.CharField(max_length=40, blank=True, default="")
+    actor = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "kind", "recipient", "occasion"],
+                name="notification_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["sent_at", "due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient}"

@@ -5,20 +5,36 @@ from directory.demo import DEMO_LOGINS
 
 
 def site(request: HttpRequest) -> dict:
-    def is_programme_admin() -> bool:
-        # Called by the template only when it renders the navigation.
-        from directory.models import Employee
-        from engagements.access import is_programme_admin as check
+    """Site-wide template values. The navigation counts are callables, so a page that
+    does not render the navigation (an htmx partial) runs none of their queries."""
+    from directory.models import Employee
+    from engagements.access import is_programme_admin as check_admin
+    from engagements.models import Engagement, Notification
 
-        user = request.user
-        if not user.is_authenticated:
-            return False
-        return check(user, Employee.objects.filter(user=user).first())
+    cache: dict = {}
+
+    def me():
+        if "me" not in cache:
+            user = request.user
+            cache["me"] = (
+                Employee.objects.filter(user=user).first() if user.is_authenticated else None
+            )
+        return cache["me"]
+
+    def is_programme_admin() -> bool:
+        return bool(me()) and check_admin(request.user, me())
+
+    def unread_count() -> int:
+        return Notification.objects.for_person(me()).unread().count() if me() else 0
+
+    def inbox_count() -> int:
+        return Engagement.objects.for_mentor(me()).proposed().count() if me() else 0
 
     # The embedded demo shows its logins on the sign-in page; production never does.
-    demo_logins = DEMO_LOGINS if settings.DEBUG else []
     return {
         "SITE_NAME": settings.SITE_NAME,
         "is_programme_admin": is_programme_admin,
-        "demo_logins": demo_logins,
+        "unread_count": unread_count,
+        "inbox_count": inbox_count,
+        "demo_logins": DEMO_LOGINS if settings.DEBUG else [],
     }

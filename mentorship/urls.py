@@ -5,8 +5,9 @@ from django.views.generic import RedirectView
 from mentorship.views import health
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="directory:index"), name="home"),
+    path("", RedirectView.as_view(pattern_name="engagements:home"), name="home"),
     path("directory/", include("directory.urls")),
+    path("engagements/", include("engagements.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

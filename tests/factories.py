@@ -63,3 +63,64 @@ def make_login(employee: Employee, password: str = PASSWORD):
     employee.user = user
     employee.save(update_fields=["user"])
     return user
+
+
+def engagement_between(
+    protege: Employee,
+    mentor: Employee,
+    *,
+    state: str = "active",
+    goals: int = 1,
+    peers=(),
+    activities=((2, 60), (1, 120)),
+    start=None,
+    days: int = 14,
+    title: str = "Negotiating agency contracts",
+):
+    """An engagement made the way people make them: drafted, proposed, decided."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from engagements import workflow
+    from engagements.models import Engagement
+
+    start = start or timezone.localdate()
+    data = workflow.ProposalData(
+        title=title,
+        mentor=mentor,
+        role=Engagement.Role.SHADOWING,
+        role_detail="Prepare the pricing and take notes on the call.",
+        start_date=start,
+        end_date=start + dt.timedelta(days=days - 1),
+        goals=[
+            workflow.GoalData(f"Goal {n + 1}", f"Measure {n + 1}") for n in range(goals)
+        ],
+        activities=[
+            workflow.ActivityData("discussion", count, minutes) for count, minutes in activities
+        ],
+        peers=list(peers),
+    )
+    engagement = workflow.save_draft(data, protege=protege)
+    if state == "draft":
+        return engagement
+    workflow.propose(engagement, by=protege)
+    if state == "proposed":
+        return engagement
+    if state in ("active", "completed", "cancelled"):
+        workflow.accept(engagement, by=mentor)
+        for peer in peers:
+            workflow.answer_invitation(engagement, by=peer, join=True)
+    if state == "completed":
+        workflow.complete(engagement)
+    if state == "cancelled":
+        workflow.cancel(engagement, by=protege, reason="Change of priorities")
+    if state == "declined":
+        workflow.decline(engagement, by=mentor, reason="not_now")
+    if state == "withdrawn":
+        workflow.withdraw(engagement, by=protege)
+    if state == "expired":
+        workflow.expire(engagement)
+    engagement.refresh_from_db()
+    assert engagement.state == state, (engagement.state, state)
+    return engagement

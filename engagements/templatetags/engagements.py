@@ -1,0 +1,10 @@
+from django import template
+
+from engagements.workflow import format_minutes
+
+register = template.Library()
+
+
+@register.filter
+def hours(minutes: int | None) -> str:
+    return format_minutes(int(minutes or 0))

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from engagements.views import decisions, engagement, home, proposals
+
+app_name = "engagements"
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("new/", proposals.proposal_edit, name="new"),
+    path("inbox/", decisions.inbox, name="inbox"),
+    path("decide/<str:token>/", decisions.decide_from_email, name="decide"),
+    path("notifications/<int:pk>/", home.open_notification, name="notification"),
+    path("notifications/read/", home.read_all, name="read_all"),
+    path("<int:pk>/", engagement.detail, name="detail"),
+    path("<int:pk>/edit/", proposals.proposal_edit, name="edit"),
+    path("<int:pk>/propose/", proposals.propose, name="propose"),
+    path("<int:pk>/withdraw/", proposals.withdraw, name="withdraw"),
+    path("<int:pk>/delete/", proposals.delete_draft, name="delete"),
+    path("<int:pk>/follow-on/", proposals.follow_on, name="follow_on"),
+    path("<int:pk>/accept/", decisions.accept, name="accept"),
+    path("<int:pk>/decline/", decisions.decline, name="decline"),
+    path("<int:pk>/meetings/", engagement.log_meeting, name="log_meeting"),
+    path("<int:pk>/invitation/", engagement.answer_invitation, name="answer_invitation"),
+    path("<int:pk>/cancel/", engagement.cancel, name="cancel"),
+    path("<int:pk>/thank/", engagement.thank, name="thank"),
+    path("<int:pk>/advise/", engagement.advise, name="advise"),
+]

@@ -1,0 +1,156 @@
+"""The mentor's one-click decisions: the inbox, accept, decline, and links from email."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from directory.models import Employee
+from directory.people import current_employee
+from engagements import workflow
+from engagements.access import Access, engagement_for
+from engagements.forms import DeclineForm
+from engagements.models import Engagement, TransitionError
+from engagements.tokens import BadToken, read_token
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    me = current_employee(request)
+    proposals = (
+        Engagement.objects.for_mentor(me).proposed().for_cards().order_by("proposed_at", "pk")
+    )
+    recent = (
+        Engagement.objects.for_mentor(me)
+        .exclude(state__in=[Engagement.State.DRAFT, Engagement.State.PROPOSED])
+        .select_related("protege")
+        .order_by("-decided_at", "-pk")[:10]
+    )
+    context = {
+        "proposals": proposals,
+        "recent": recent,
+        "load": workflow.mentor_load(me),
+        "me": me,
+        "decline_form": DeclineForm(),
+        "mentor_options": mentor_options(me),
+    }
+    return render(request, "engagements/inbox.html", context)
+
+
+def mentor_options(mentor: Employee) -> list[Employee]:
+    """Colleagues who share the mentor's skills and mentor too: the suggestions offered
+    when declining or advising what next (a datalist; any directory email works)."""
+    return list(
+        Employee.objects.active()
+        .filter(open_to_mentoring=True, skills__in=mentor.skills.all())
+        .exclude(pk=mentor.pk)
+        .distinct()
+        .order_by("full_name")[:30]
+    )
+
+
+def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -> HttpResponse:
+    """After a decision: the swapped card for htmx, the engagement page otherwise."""
+    if request.htmx:
+        context = {
+            "engagement": access.engagement,
+            "me": access.me,
+            "error": error,
+            "decline_form": form or DeclineForm(),
+            "mentor_options": mentor_options(access.me),
+        }
+        return render(request, "engagements/inbox.html#card", context)
+    if error:
+        messages.error(request, error)
+    return redirect(request.POST.get("next") or access.engagement.get_absolute_url())
+
+
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk)
+    try:
+        workflow.accept(access.engagement, by=access.me)
+    except TransitionError as exc:
+        access = engagement_for(request, pk)
+        return _card(request, access, error=str(exc))
+    if not request.htmx:
+        messages.success(request, f"Accepted. {access.engagement.protege.first_name} is told.")
+    return _card(request, engagement_for(request, pk))
+
+
+@require_http_methods(["GET", "POST"])
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.decline(access.engagement, by=access.me, **form.cleaned_data)
+        except TransitionError as exc:
+            return _card(request, engagement_for(request, pk), error=str(exc))
+        if not request.htmx:
+            messages.success(request, "Declined, kindly. The protégé has your message.")
+        return _card(request, engagement_for(request, pk))
+    if request.htmx and request.method == "POST":
+        return _card(request, access, form=form)
+    context = {
+        "engagement": access.engagement,
+        "access": access,
+        "form": form,
+        "mentor_options": mentor_options(access.me),
+    }
+    return render(request, "engagements/decline.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def decide_from_email(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the proposal and one button; only a POST by the addressed mentor acts."""
+    try:
+        decision = read_token(token, max_age_for=_token_lifetime)
+    except BadToken as exc:
+        return render(request, "engagements/decide.html", {"problem": exc.reason}, status=400)
+    me = current_employee(request)
+    engagement = Engagement.objects.for_cards().filter(pk=decision.engagement_id).first()
+    if engagement is None or engagement.mentor_id != decision.mentor_id:
+        return render(request, "engagements/decide.html", {"problem": "invalid"}, status=400)
+    context = {
+        "engagement": engagement,
+        "decision": decision,
+        "me": me,
+        "form": DeclineForm(),
+        "mentor_options": mentor_options(me),
+    }
+    if me.pk != decision.mentor_id:
+        context["problem"] = "wrong_person"
+        return render(request, "engagements/decide.html", context, status=403)
+    if engagement.state != Engagement.State.PROPOSED:
+        context["problem"] = "used"
+        return render(request, "engagements/decide.html", context)
+    if request.method == "POST":
+        form = DeclineForm(request.POST) if decision.action == "decline" else None
+        try:
+            if form is None:
+                workflow.accept(engagement, by=me)
+            elif form.is_valid():
+                workflow.decline(engagement, by=me, **form.cleaned_data)
+            else:
+                context["form"] = form
+                return render(request, "engagements/decide.html", context)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            done = "Accepted" if form is None else "Declined"
+            messages.success(request, f"{done}. {engagement.protege.first_name} is told.")
+        return redirect(engagement)
+    return render(request, "engagements/decide.html", context)
+
+
+def _token_lifetime(engagement_id: int) -> dt.timedelta:
+    days = (
+        Engagement.objects.filter(pk=engagement_id)
+        .values_list("program__expire_after_days", flat=True)
+        .first()
+    )
+    return dt.timedelta(days=(days or 0) + 1)

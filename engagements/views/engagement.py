@@ -1,0 +1,146 @@
+"""One engagement: its page, logged meetings, peers' answers, cancelling, wrap-up."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from engagements import workflow
+from engagements.access import Access, engagement_for
+from engagements.forms import AdviceForm, CancelForm, MeetingForm, ThankYouForm
+from engagements.models import Engagement, TransitionError, WrapUp
+from engagements.views.decisions import mentor_options
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk)
+    return render_detail(request, access)
+
+
+def render_detail(
+    request: HttpRequest,
+    access: Access,
+    *,
+    meeting_form: MeetingForm | None = None,
+    thank_form: ThankYouForm | None = None,
+    advice_form: AdviceForm | None = None,
+    cancel_form: CancelForm | None = None,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    engagement = access.engagement
+    meetings = list(engagement.meetings.select_related("logged_by"))
+    used = sum(m.minutes for m in meetings)
+    wrap_up = WrapUp.objects.filter(engagement=engagement).select_related("next_mentor").first()
+    goals = list(engagement.goals.all())
+    today = timezone.localdate(timezone=workflow._zone(engagement.program))
+    context = {
+        "access": access,
+        "engagement": engagement,
+        "goals": goals,
+        "meetings": meetings,
+        "used_minutes": used,
+        "used_percent": min(100, round(100 * used / engagement.budget_minutes))
+        if engagement.budget_minutes
+        else 0,
+        "days_left": (engagement.end_date - today).days if engagement.end_date else None,
+        "events": engagement.events.select_related("actor"),
+        "wrap_up": wrap_up,
+        "meeting_form": meeting_form or MeetingForm(initial={"held_on": today, "minutes": 60}),
+        "thank_form": thank_form or ThankYouForm(goals=goals),
+        "advice_form": advice_form or AdviceForm(),
+        "cancel_form": cancel_form or CancelForm(),
+        "mentor_options": mentor_options(engagement.mentor) if access.is_mentor else [],
+        "follow_ons": list(engagement.follow_ons.exclude(state=Engagement.State.DRAFT)),
+    }
+    template = "engagements/detail.html" + (f"#{partial}" if partial else "")
+    return render(request, template, context, status=status)
+
+
+@require_POST
+def log_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk)
+    form = MeetingForm(request.POST)
+    partial = "time" if request.htmx else None
+    if form.is_valid():
+        try:
+            workflow.log_meeting(access.engagement, by=access.me, **form.cleaned_data)
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if not request.htmx:
+                messages.success(request, "Meeting logged.")
+                return redirect(access.engagement)
+            return render_detail(request, engagement_for(request, pk), partial=partial)
+    return render_detail(
+        request, access, meeting_form=form, partial=partial, status=422 if not request.htmx else 200
+    )
+
+
+@require_POST
+def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk)
+    join = request.POST.get("answer") == "join"
+    try:
+        workflow.answer_invitation(access.engagement, by=access.me, join=join)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(access.engagement)
+    if join:
+        messages.success(request, "You joined. See you at the first meeting.")
+        return redirect(access.engagement)
+    messages.success(request, "You declined the invitation.")
+    return redirect("engagements:home")
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.cancel(access.engagement, by=access.me, reason=form.cleaned_data["reason"])
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Engagement cancelled; the others have been told.")
+        return redirect(access.engagement)
+    return render_detail(request, access, cancel_form=form, status=422)
+
+
+@require_POST
+def thank(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk)
+    form = ThankYouForm(request.POST, goals=list(access.engagement.goals.all()))
+    if form.is_valid():
+        try:
+            workflow.thank_mentor(
+                access.engagement,
+                by=access.me,
+                outcomes=form.outcomes(),
+                thank_you=form.cleaned_data["thank_you"],
+            )
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Thank you sent. It counts towards their recognition.")
+            return redirect(access.engagement)
+    return render_detail(request, access, thank_form=form, status=422)
+
+
+@require_POST
+def advise(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk)
+    form = AdviceForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.advise_next(access.engagement, by=access.me, **form.cleaned_data)
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your advice is with the protégé.")
+            return redirect(access.engagement)
+    return render_detail(request, access, advice_form=form, status=422)

@@ -1,0 +1,280 @@
+"""Proposing an engagement: the form, its in-place rows, and every rule it enforces."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from engagements.models import Engagement, Event, Notification
+from tests.factories import EmployeeFactory, engagement_between
+
+pytestmark = pytest.mark.django_db
+NEW = reverse("engagements:new")
+
+
+def proposal(mentor, *, goals=2, peers=(), **overrides):
+    """The POST of a complete proposal form, as a browser sends it."""
+    today = timezone.localdate()
+    data = {
+        "title": "Negotiating agency contracts",
+        "mentor": str(mentor.pk),
+        "role": "shadowing",
+        "role_detail": "Prepare the pricing and sit in on the renewal call.",
+        "start_date": (today + dt.timedelta(days=1)).isoformat(),
+        "end_date": (today + dt.timedelta(days=28)).isoformat(),
+        "note": "I have my first agency renewal in March.",
+        "goals-TOTAL_FORMS": str(goals),
+        "goals-INITIAL_FORMS": "0",
+        "activities-TOTAL_FORMS": "2",
+        "activities-INITIAL_FORMS": "0",
+        "activities-0-kind": "shadow",
+        "activities-0-count": "1",
+        "activities-0-minutes_each": "180",
+        "activities-0-description": "customer visit",
+        "activities-1-kind": "interview",
+        "activities-1-count": "2",
+        "activities-1-minutes_each": "60",
+        "activities-1-description": "",
+        "peers": [str(p.pk) for p in peers],
+        "action": "propose",
+    }
+    for n in range(goals):
+        data[f"goals-{n}-description"] = f"Goal number {n + 1}"
+        data[f"goals-{n}-measure"] = f"Measure number {n + 1}"
+    data.update(overrides)
+    return data
+
+
+def test_the_protege_proposes_with_two_goals_and_a_peer(protege, mentor, peer, as_user):
+    response = as_user(protege).post(NEW, proposal(mentor, peers=[peer]))
+    engagement = Engagement.objects.get()
+    assert response.status_code == 302 and response["Location"] == engagement.get_absolute_url()
+    assert engagement.state == Engagement.State.PROPOSED
+    assert engagement.protege == protege and engagement.mentor == mentor
+    assert [g.description for g in engagement.goals.all()] == ["Goal number 1", "Goal number 2"]
+    assert engagement.budget_minutes == 180 + 2 * 60
+    assert engagement.expires_at - engagement.proposed_at == dt.timedelta(days=7)
+    assert [p.employee for p in engagement.participants.all()] == [peer]
+    assert list(Event.objects.values_list("verb", flat=True)) == ["drafted", "propose"]
+    assert set(Notification.objects.values_list("recipient__full_name", "kind")) == {
+        ("Daniel Okafor", "proposal_received"),
+        ("Tom Becker", "peer_invited"),
+    }
+
+
+def test_a_profile_offers_to_propose_to_that_person(protege, mentor, as_user):
+    client = as_user(protege)
+    profile = client.get(mentor.get_absolute_url()).content.decode()
+    assert f'href="{NEW}?mentor={mentor.pk}"' in profile
+    form = client.get(NEW, {"mentor": mentor.pk}).content.decode()
+    assert f'value="{mentor.pk}" checked' in form
+
+
+def test_a_third_goal_is_refused_in_place(protege, mentor, as_user):
+    data = proposal(mentor, goals=2, action="add_goal")
+    response = as_user(protege).post(NEW, data, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html and 'id="goals"' in html
+    assert "At most 2 goals" in html
+    assert 'name="goals-2-description"' not in html
+    assert Engagement.objects.count() == 0
+
+
+def test_goal_rows_are_added_and_removed_without_javascript_too(protege, mentor, as_user):
+    client = as_user(protege)
+    added = client.post(NEW, proposal(mentor, goals=1, action="add_goal")).content.decode()
+    assert "<html" in added and 'name="goals-1-description"' in added
+    assert 'value="Negotiating agency contracts"' in added  # nothing typed is lost
+    removed = client.post(NEW, proposal(mentor, goals=2, action="remove_goal:0")).content.decode()
+    assert 'value="Goal number 2"' in removed and 'value="Goal number 1"' not in removed
+    assert Engagement.objects.count() == 0
+
+
+def test_the_hours_budget_is_totalled_live(protege, mentor, as_user):
+    data = proposal(mentor, action="total", **{"activities-1-count": "3"})
+    response = as_user(protege).post(NEW, data, HTTP_HX_REQUEST="true")
+    assert response.content.decode().strip().startswith('<p id="budget"')
+    assert "6 h" in response.content.decode()
+
+
+def test_mentors_and_peers_are_found_by_search_in_place(protege, mentor, as_user):
+    EmployeeFactory(full_name="Kenji Tanaka", skills=["Negotiation"])
+    client = as_user(protege)
+    found = client.post(
+        NEW, {**proposal(mentor), "action": "find_mentor", "mentor_q": "negotation"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert 'id="mentor"' in found and "Kenji Tanaka" in found and "Daniel Okafor" in found
+    assert "Priya Patel" not in found  # not oneself
+    peers = client.post(
+        NEW, {**proposal(mentor), "action": "find_peers", "peer_q": "kenji"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert 'id="peers"' in peers and 'name="peers"' in peers and "Kenji Tanaka" in peers
+
+
+def test_a_draft_keeps_half_finished_work_and_is_proposed_later(protege, mentor, as_user):
+    client = as_user(protege)
+    data = proposal(mentor, goals=1, action="save", role="", **{"goals-0-measure": ""})
+    response = client.post(NEW, data)
+    draft = Engagement.objects.get()
+    assert draft.state == Engagement.State.DRAFT and draft.role == ""
+    assert response["Location"] == draft.get_absolute_url()
+    assert not Notification.objects.exists()
+    # Not proposable yet: the missing pieces are named.
+    response = client.post(reverse("engagements:propose", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.state == Engagement.State.DRAFT
+    edit = client.get(response["Location"])
+    assert "measure of success" in edit.content.decode()
+    # Completed and proposed from the edit page.
+    response = client.post(reverse("engagements:edit", args=[draft.pk]), proposal(mentor))
+    draft.refresh_from_db()
+    assert draft.state == Engagement.State.PROPOSED and draft.goals.count() == 2
+    assert Engagement.objects.count() == 1
+
+
+def at_capacity(mentor, protege):
+    for n in range(mentor.mentoring_capacity):
+        engagement_between(EmployeeFactory(full_name=f"Busy Protege{n}"), mentor)
+
+
+GUARDS = {
+    "a goal without a measure": (
+        lambda p, m, peer: {"goals-1-measure": ""},
+        "Every goal needs a measure of success.",
+    ),
+    "three goals": (
+        lambda p, m, peer: {
+            "goals-TOTAL_FORMS": "3",
+            "goals-2-description": "Third",
+            "goals-2-measure": "Third measure",
+        },
+        "At most 2 goals",
+    ),
+    "no goal": (lambda p, m, peer: {"goals-TOTAL_FORMS": "0"}, "Set at least one goal."),
+    "no role": (lambda p, m, peer: {"role": ""}, "Say what your role will be."),
+    "a role without what you will do": (
+        lambda p, m, peer: {"role_detail": "  "},
+        "Describe what you will do.",
+    ),
+    "no activities": (
+        lambda p, m, peer: {"activities-TOTAL_FORMS": "0"},
+        "Plan at least one activity",
+    ),
+    "an end before the start": (
+        lambda p, m, peer: {"end_date": timezone.localdate().isoformat()},
+        "The end date is before the start date.",
+    ),
+    "a start in the past": (
+        lambda p, m, peer: {"start_date": "2020-01-01"},
+        "The start date is in the past.",
+    ),
+    "longer than the programme allows": (
+        lambda p, m, peer: {
+            "end_date": (timezone.localdate() + dt.timedelta(days=60)).isoformat()
+        },
+        "An engagement lasts at most 42 days",
+    ),
+    "proposing to oneself": (
+        lambda p, m, peer: {"mentor": str(p.pk)},
+        "You cannot propose an engagement to yourself.",
+    ),
+    "a mentor not open to mentoring": (
+        lambda p, m, peer: (
+            m.__class__.objects.filter(pk=m.pk).update(open_to_mentoring=False) and {}
+        ),
+        "Daniel Okafor is not taking mentoring requests right now.",
+    ),
+    "a mentor at capacity": (
+        lambda p, m, peer: at_capacity(m, p) or {},
+        "Daniel Okafor is at capacity (2 engagements at a time)",
+    ),
+    "three peers": (
+        lambda p, m, peer: {
+            "peers": [str(e.pk) for e in [peer, *EmployeeFactory.create_batch(2)]]
+        },
+        "Invite at most 2 peers.",
+    ),
+    "the mentor as a peer": (
+        lambda p, m, peer: {"peers": [str(m.pk)]},
+        "Daniel Okafor is the mentor, not a peer.",
+    ),
+    "the protégé as a peer": (
+        lambda p, m, peer: {"peers": [str(p.pk)]},
+        "You are already in the engagement",
+    ),
+}
+
+
+@pytest.mark.parametrize("guard", GUARDS, ids=list(GUARDS))
+def test_a_proposal_breaking_a_rule_is_refused_and_nothing_is_saved(
+    protege, mentor, peer, as_user, guard
+):
+    change, message = GUARDS[guard]
+    data = proposal(mentor)
+    data.update(change(protege, mentor, peer))
+    before = Engagement.objects.count(), Notification.objects.count()
+    response = as_user(protege).post(NEW, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Not proposed yet" in html
+    assert message in html.replace("&#x27;", "'")
+    assert (Engagement.objects.count(), Notification.objects.count()) == before
+
+
+def test_the_server_refuses_a_guard_even_without_the_form(protege, mentor):
+    from engagements import workflow
+
+    draft = engagement_between(protege, mentor, state="draft", goals=1)
+    draft.goals.update(measure="")
+    with pytest.raises(workflow.ProposalError, match="measure of success"):
+        workflow.propose(draft, by=protege)
+    draft.refresh_from_db()
+    assert draft.state == Engagement.State.DRAFT
+
+
+def test_the_protege_withdraws_a_proposal_and_the_mentor_is_told(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(protege).post(reverse("engagements:withdraw", args=[engagement.pk]))
+    assert response.status_code == 302
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.WITHDRAWN
+    assert Notification.objects.filter(recipient=mentor, kind="withdrawn").exists()
+
+
+def test_only_the_protege_withdraws_or_deletes(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    client = as_user(mentor)
+    client.post(reverse("engagements:withdraw", args=[engagement.pk]))
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.PROPOSED
+
+
+def test_a_draft_can_be_deleted_but_a_proposal_cannot(protege, mentor, as_user):
+    draft = engagement_between(protege, mentor, state="draft")
+    proposed = engagement_between(protege, mentor, state="proposed", title="Other")
+    client = as_user(protege)
+    client.post(reverse("engagements:delete", args=[draft.pk]))
+    client.post(reverse("engagements:delete", args=[proposed.pk]))
+    assert list(Engagement.objects.values_list("title", flat=True)) == ["Other"]
+
+
+def test_once_proposed_nobody_can_edit_goals_dates_or_budget(protege, mentor, as_user):
+    from engagements import workflow
+    from engagements.models import TransitionError
+
+    engagement = engagement_between(protege, mentor, state="active")
+    edit = reverse("engagements:edit", args=[engagement.pk])
+    assert as_user(protege).get(edit).status_code == 404
+    response = as_user(protege).post(edit, proposal(mentor, goals=1))
+    assert response.status_code == 404
+    with pytest.raises(TransitionError, match="stay as agreed"):
+        workflow.save_draft(
+            workflow.ProposalData(title="Longer", mentor=mentor), protege=protege,
+            engagement=engagement,
+        )
+    engagement.refresh_from_db()
+    assert engagement.title == "Negotiating agency contracts"
+    assert engagement.budget_minutes == 240 and engagement.goals.count() == 1
