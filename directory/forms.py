@@ -3,6 +3,17 @@ from django import forms
 from directory.models import Department, Employee, Skill
 
 
+def location_choices() -> list[tuple[str, str]]:
+    locations = (
+        Employee.objects.active()
+        .exclude(location="")
+        .order_by("location")
+        .values_list("location", flat=True)
+        .distinct()
+    )
+    return [("", "Anywhere")] + [(loc, loc) for loc in locations]
+
+
 class DirectorySearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=100)
     skill = forms.ModelChoiceField(
@@ -14,19 +25,9 @@ class DirectorySearchForm(forms.Form):
         to_field_name="slug",
         empty_label="Any department",
     )
-    location = forms.ChoiceField(required=False)
+    # A callable: the live-search partial never renders this list, so never queries it.
+    location = forms.ChoiceField(required=False, choices=location_choices)
     open = forms.BooleanField(label="Open to mentoring", required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        locations = (
-            Employee.objects.active()
-            .exclude(location="")
-            .order_by("location")
-            .values_list("location", flat=True)
-            .distinct()
-        )
-        self.fields["location"].choices = [("", "Anywhere")] + [(loc, loc) for loc in locations]
 
     def filter(self, qs):
         data = self.cleaned_data

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from directory.models import Department, Employee, Skill
-from directory.search import refresh_search_vectors
+from directory.search import analyze, refresh_search_vectors
 
 REQUIRED_COLUMNS = ["email", "full_name"]
 OPTIONAL_COLUMNS = [
@@ -315,6 +315,8 @@ def save(rows: list[Row], result: ImportResult) -> None:
     if changed_ids:
         Employee.objects.filter(pk__in=changed_ids).update(updated_at=timezone.now())
         refresh_search_vectors(changed_ids)
+        if len(changed_ids) > 500:
+            analyze()
     result.created = len(to_create)
     result.updated = len(changed_ids) - len(to_create)
     result.unchanged = len(rows) - len(changed_ids)

@@ -189,3 +189,13 @@ def _refresh_vocabulary(ids: list[int]) -> None:
     SearchTerm.objects.bulk_create(
         [SearchTerm(word=w) for w in words], ignore_conflicts=True, batch_size=500
     )
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load, so the search index is used at once
+    (autovacuum may be slow to notice, or off)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE directory_employee, directory_employee_skills, directory_searchterm"
+            )

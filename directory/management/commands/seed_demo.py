@@ -8,7 +8,7 @@ from django.utils.text import slugify
 
 from directory.demo import DEMO_LOGINS, DEMO_PASSWORD, fixed_people, generated_people
 from directory.models import Department, Employee, Skill
-from directory.search import refresh_search_vectors
+from directory.search import analyze, refresh_search_vectors
 from engagements.models import Program
 
 BATCH = 2000
@@ -82,6 +82,7 @@ def seed(size: int) -> int:
         )
     if rows:
         refresh_search_vectors([row.pk for row in rows])
+        analyze()
 
     program = Program.default()
     for person in fixed:

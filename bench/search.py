@@ -1,0 +1,409 @@
+"""Directory search latency at scale, as a ratio against a trivial view.
+
+What it measures: the wall time of the directory's live search (the htmx partial
+`/directory/?q=…` with `HX-Request: true`) for queries that exercise the typo
+tolerance in `directory/search.py`, plus the full page once, on a company of
+10 000 employees (`seed_demo --employees 10000`), served by gunicorn with
+production settings (DEBUG off, PostgreSQL, Redis) and signed in as the demo
+protégé.
+
+Why ratios: absolute milliseconds on a shared, noisy 2-core machine say more about
+the neighbours than about the code. Every figure is therefore set against `/health/`,
+the trivial Django view (full middleware stack, one `SELECT 1`), measured by the same
+client against the same server in the same rounds: each round requests every URL once,
+in a shuffled order, so a burst of noise lands on the baseline and the search alike.
+The ratio columns are the numbers to compare between runs and machines; the p50 ratio
+is the steadier of the two, the p95 ratio shows what the tail costs.
+
+Every timing is one full request and response (`time.perf_counter` around send,
+receive and read) on one `http.client` connection. gunicorn's sync workers close the
+connection after each response, so each request also pays a loopback TCP connect;
+the baseline pays it too.
+
+Run from the project root (`make bench` does, with DATABASE_URL exported):
+
+    .venv/bin/python bench/search.py [--rounds 200] [--warmup 20] [--employees 10000]
+
+It creates the database if needed, migrates, seeds (idempotent), runs VACUUM ANALYZE
+(as autovacuum would have by then in production; see `vacuum_analyze`), collects
+static files into a temporary directory, starts gunicorn on a free loopback port, and
+stops that process (and only it) at the end. The table is printed and written to
+bench/results/search.md. The exit status is non-zero if any request did not return 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "search.md"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mentorship_bench"
+HOST = "127.0.0.1"
+EMAIL = "priya.patel@example.com"
+PASSWORD = "mentoring-demo"
+QUERIES = [
+    "pyton",
+    "jon smtih",
+    "negotiation",
+    "negoti",
+    "kubernets",
+    "marketing london",
+    "priya",
+]
+BASELINE = "/health/"
+START_TIMEOUT = 60.0
+REQUEST_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    path: str
+    htmx: bool = False
+
+
+@dataclass
+class Samples:
+    target: Target
+    times_ms: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    matches: str = ""
+
+    def percentile(self, p: int) -> float:
+        if len(self.times_ms) == 1:
+            return self.times_ms[0]
+        return statistics.quantiles(self.times_ms, n=100, method="inclusive")[p - 1]
+
+
+def targets() -> list[Target]:
+    searches = [
+        Target(f"`{q}` (live search)", "/directory/?" + urlencode({"q": q}), htmx=True)
+        for q in QUERIES
+    ]
+    full = Target("`pyton` (full page)", "/directory/?" + urlencode({"q": "pyton"}))
+    return [Target("`/health/` (trivial view)", BASELINE), *searches, full]
+
+
+# --- Setting up the database and the server ------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in the URL if it does not exist."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def vacuum_analyze(url: str) -> None:
+    """Settle the database as autovacuum would in production. Without it the planner
+    has no statistics, and the rows seed_demo bulk-inserted stay in the GIN index's
+    pending list, which every index scan reads linearly: the index goes unused."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+
+
+def employee_count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM directory_employee").fetchone()
+    return int(row[0]) if row else 0
+
+
+def server_env(database_url: str, scratch: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="mentorship.settings",
+        DATABASE_URL=database_url,
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        SECRET_KEY="bench-search-not-a-secret-" + "x" * 40,
+        DEBUG="false",
+        ALLOWED_HOSTS=HOST,
+        SECURE_SSL_REDIRECT="false",
+        STATIC_ROOT=str(scratch / "static"),
+        VAR_DIR=str(scratch / "var"),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    print(f"$ manage.py {shlex.join(args)}", file=sys.stderr, flush=True)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=sys.stderr
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "mentorship.wsgi", "-b", f"{HOST}:{port}", "-w", "2"]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_until_healthy(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", BASELINE)
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+            conn.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer {BASELINE} within {START_TIMEOUT:.0f} s")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the gunicorn master we started (it stops its own workers)."""
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=5)
+
+
+# --- The client ------------------------------------------------------------------------
+
+
+class Client:
+    """One HTTP/1.1 connection to 127.0.0.1 with a cookie jar. http.client reconnects by
+    itself when the server closes the connection after a response."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: str = ""
+    ) -> tuple[int, str, float]:
+        """Returns status, body and the wall time in milliseconds."""
+        sent = {"Host": f"{HOST}:{self.port}", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body.encode() or None, headers=sent)
+            response = self.conn.getresponse()
+            content = response.read()
+        except (http.client.HTTPException, OSError):
+            # A connection the server dropped while idle: once more on a fresh one.
+            self.conn.close()
+            started = time.perf_counter()
+            self.conn.request(method, path, body=body.encode() or None, headers=sent)
+            response = self.conn.getresponse()
+            content = response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        for header in response.headers.get_all("Set-Cookie") or []:
+            # Cookies are Secure with DEBUG off; this jar sends them over plain HTTP anyway.
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, content.decode(errors="replace"), elapsed
+
+    def sign_in(self, email: str, password: str) -> None:
+        path = "/accounts/login/"
+        status, page, _ = self.request("GET", path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or token is None or "csrftoken" not in self.cookies:
+            raise SystemExit(f"GET {path}: {status}, no CSRF token to sign in with")
+        form = {"csrfmiddlewaretoken": token.group(1), "login": email, "password": password}
+        status, _, _ = self.request(
+            "POST",
+            path,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{HOST}:{self.port}{path}",
+            },
+            body=urlencode(form),
+        )
+        if status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"POST {path} as {email}: {status}, not signed in")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# --- Measuring -------------------------------------------------------------------------
+
+
+MATCHES = re.compile(r"(\d[\d,]*) (?:person|people)\b")
+
+
+def check(target: Target, status: int, body: str) -> str | None:
+    """What is wrong with this response, if anything."""
+    if status != 200:
+        return f"status {status}"
+    if target.path != BASELINE and ("<html" in body) == target.htmx:
+        return "partial and full page mixed up"
+    return None
+
+
+def measure(client: Client, plan: list[Target], rounds: int, warmup: int) -> list[Samples]:
+    samples = [Samples(t) for t in plan]
+    order = list(range(len(plan)))
+    shuffle = random.Random(20240601).shuffle
+    for round_ in range(warmup + rounds):
+        shuffle(order)
+        for i in order:
+            target = plan[i]
+            headers = {"HX-Request": "true"} if target.htmx else {}
+            status, body, elapsed = client.request("GET", target.path, headers=headers)
+            problem = check(target, status, body)
+            if problem:
+                samples[i].failures.append(problem)
+            if round_ >= warmup:
+                samples[i].times_ms.append(elapsed)
+            if not samples[i].matches and (found := MATCHES.search(body)):
+                samples[i].matches = found.group(1)
+        if round_ + 1 == warmup:
+            print(f"  warmed up ({warmup} rounds)", file=sys.stderr, flush=True)
+        elif round_ >= warmup and (round_ + 1 - warmup) % 50 == 0:
+            print(f"  rounds: {round_ + 1 - warmup}/{rounds}", file=sys.stderr, flush=True)
+    return samples
+
+
+# --- Reporting -------------------------------------------------------------------------
+
+
+def git_commit() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head}{' (modified)' if dirty else ''}" if head else "unknown"
+
+
+def command_line() -> str:
+    python = os.path.relpath(sys.executable, ROOT) if sys.executable else "python"
+    return shlex.join([python, os.path.relpath(__file__, ROOT), *sys.argv[1:]])
+
+
+def report(samples: list[Samples], employees: int, rounds: int, warmup: int) -> str:
+    baseline = samples[0]
+    base_p50, base_p95 = baseline.percentile(50), baseline.percentile(95)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Directory search latency",
+        "",
+        f"{when} · {cores} cores (nproc) · {employees:,} employees · "
+        f"gunicorn, 2 sync workers, PostgreSQL · {rounds} rounds after {warmup} warm-up · "
+        f"commit {git_commit()} · `{command_line()}`",
+        "",
+        "| URL / query | matches | p50 ms | p95 ms | p50 ÷ trivial p50 | p95 ÷ trivial p95 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in samples:
+        p50, p95 = s.percentile(50), s.percentile(95)
+        matches = s.matches or "–"
+        lines.append(
+            f"| {s.target.label} | {matches} | {p50:.1f} | {p95:.1f} "
+            f"| {p50 / base_p50:.1f}× | {p95 / base_p95:.1f}× |"
+        )
+    lines += [
+        "",
+        "Live search is `GET /directory/?q=…` with `HX-Request: true` (the results partial), "
+        "signed in as the demo protégé. Each round requests every URL once in shuffled order; "
+        "the ratio to `/health/` on the same server in the same rounds is what to compare "
+        "between runs, not the milliseconds.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=200, help="measured requests per URL")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per URL")
+    parser.add_argument("--employees", type=int, default=10_000, help="company size to seed")
+    args = parser.parse_args()
+    if args.rounds < 1 or args.warmup < 0:
+        parser.error("--rounds must be at least 1 and --warmup at least 0")
+
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if urlsplit(database_url).scheme not in ("postgres", "postgresql"):
+        parser.error(f"DATABASE_URL must be a PostgreSQL URL, not {database_url!r}")
+    ensure_database(database_url)
+
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        scratch = Path(tmp)
+        env = server_env(database_url, scratch)
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "seed_demo", "--employees", str(args.employees))
+        vacuum_analyze(database_url)
+        manage(env, "collectstatic", "--no-input", "-v", "0")
+        employees = employee_count(database_url)
+
+        port = free_port()
+        log = scratch / "gunicorn.log"
+        server = start_gunicorn(env, port, log)
+        print(f"gunicorn pid {server.pid} on {HOST}:{port}", file=sys.stderr, flush=True)
+        try:
+            wait_until_healthy(server, port, log)
+            client = Client(port)
+            try:
+                client.sign_in(EMAIL, PASSWORD)
+                samples = measure(client, targets(), args.rounds, args.warmup)
+            finally:
+                client.close()
+        finally:
+            stop(server)
+            if server.returncode not in (0, -15):
+                print(log.read_text(), file=sys.stderr)
+
+    table = report(samples, employees, args.rounds, args.warmup)
+    print(table)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(table)
+
+    failed = [s for s in samples if s.failures]
+    for s in failed:
+        print(f"{s.target.path}: {len(s.failures)} bad responses, first: {s.failures[0]}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
