@@ -93,9 +93,7 @@ def engagement_between(
         role_detail="Prepare the pricing and take notes on the call.",
         start_date=start,
         end_date=start + dt.timedelta(days=days - 1),
-        goals=[
-            workflow.GoalData(f"Goal {n + 1}", f"Measure {n + 1}") for n in range(goals)
-        ],
+        goals=[workflow.GoalData(f"Goal {n + 1}", f"Measure {n + 1}") for n in range(goals)],
         activities=[
             workflow.ActivityData("discussion", count, minutes) for count, minutes in activities
         ],
@@ -105,8 +103,6 @@ def engagement_between(
     if state == "draft":
         return engagement
     workflow.propose(engagement, by=protege)
-    if state == "proposed":
-        return engagement
     if state in ("active", "completed", "cancelled"):
         workflow.accept(engagement, by=mentor)
         for peer in peers:

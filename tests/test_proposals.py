@@ -102,13 +102,15 @@ def test_mentors_and_peers_are_found_by_search_in_place(protege, mentor, as_user
     EmployeeFactory(full_name="Kenji Tanaka", skills=["Negotiation"])
     client = as_user(protege)
     found = client.post(
-        NEW, {**proposal(mentor), "action": "find_mentor", "mentor_q": "negotation"},
+        NEW,
+        {**proposal(mentor), "action": "find_mentor", "mentor_q": "negotation"},
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert 'id="mentor"' in found and "Kenji Tanaka" in found and "Daniel Okafor" in found
     assert "Priya Patel" not in found  # not oneself
     peers = client.post(
-        NEW, {**proposal(mentor), "action": "find_peers", "peer_q": "kenji"},
+        NEW,
+        {**proposal(mentor), "action": "find_peers", "peer_q": "kenji"},
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert 'id="peers"' in peers and 'name="peers"' in peers and "Kenji Tanaka" in peers
@@ -172,9 +174,7 @@ GUARDS = {
         "The start date is in the past.",
     ),
     "longer than the programme allows": (
-        lambda p, m, peer: {
-            "end_date": (timezone.localdate() + dt.timedelta(days=60)).isoformat()
-        },
+        lambda p, m, peer: {"end_date": (timezone.localdate() + dt.timedelta(days=60)).isoformat()},
         "An engagement lasts at most 42 days",
     ),
     "proposing to oneself": (
@@ -192,9 +192,7 @@ GUARDS = {
         "Daniel Okafor is at capacity (2 engagements at a time)",
     ),
     "three peers": (
-        lambda p, m, peer: {
-            "peers": [str(e.pk) for e in [peer, *EmployeeFactory.create_batch(2)]]
-        },
+        lambda p, m, peer: {"peers": [str(e.pk) for e in [peer, *EmployeeFactory.create_batch(2)]]},
         "Invite at most 2 peers.",
     ),
     "the mentor as a peer": (
@@ -272,7 +270,8 @@ def test_once_proposed_nobody_can_edit_goals_dates_or_budget(protege, mentor, as
     assert response.status_code == 404
     with pytest.raises(TransitionError, match="stay as agreed"):
         workflow.save_draft(
-            workflow.ProposalData(title="Longer", mentor=mentor), protege=protege,
+            workflow.ProposalData(title="Longer", mentor=mentor),
+            protege=protege,
             engagement=engagement,
         )
     engagement.refresh_from_db()

@@ -1,0 +1,269 @@
+"""The mentor decides with one click: from the inbox, the engagement page or an email link."""
+
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from engagements.models import Engagement, Event, Notification
+from engagements.tokens import make_token
+from tests.factories import PASSWORD, EmployeeFactory, engagement_between
+
+pytestmark = pytest.mark.django_db
+INBOX = reverse("engagements:inbox")
+
+
+def test_the_inbox_shows_each_proposal_as_a_card(protege, mentor, peer, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed", goals=2, peers=[peer])
+    Engagement.objects.filter(pk=engagement.pk).update(note="My first renewal is in March.")
+    html = as_user(mentor).get(INBOX).content.decode()
+    for text in [
+        "Negotiating agency contracts",
+        "Goal 1",
+        "Measure 2",
+        "Shadowing the mentor",
+        "4 h",
+        "Tom Becker",
+        "My first renewal is in March.",
+        "Priya Patel",
+        ">Accept</button>",
+        "Not the right time for me",
+    ]:
+        assert text in html, text
+
+
+def test_the_mentor_accepts_with_one_click_and_the_card_is_swapped(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    url = reverse("engagements:accept", args=[engagement.pk])
+    response = as_user(mentor).post(url, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.strip().startswith(
+        f'<article class="panel proposal-card" id="proposal-{engagement.pk}"'
+    )
+    assert "You accepted" in html
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.ACTIVE and engagement.decided_at
+    assert Event.objects.filter(engagement=engagement, verb="accept", actor=mentor).count() == 1
+    assert Notification.objects.filter(recipient=protege, kind="accepted").exists()
+
+
+def test_accepting_works_without_javascript_too(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(mentor).post(
+        reverse("engagements:accept", args=[engagement.pk]), {"next": INBOX}
+    )
+    assert response.status_code == 302 and response["Location"] == INBOX
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.ACTIVE
+
+
+def test_a_double_click_accepts_once_and_the_second_is_told(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    client = as_user(mentor)
+    url = reverse("engagements:accept", args=[engagement.pk])
+    client.post(url, HTTP_HX_REQUEST="true")
+    second = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "This proposal was already accepted." in second
+    assert Event.objects.filter(verb="accept").count() == 1
+    assert Notification.objects.filter(kind="accepted").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_accepting_at_once_make_one_transition(protege, mentor):
+    """The race on real PostgreSQL: both threads try at the same moment."""
+    from engagements import workflow
+    from engagements.models import TransitionError
+
+    engagement = engagement_between(protege, mentor, state="proposed")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def accept():
+        try:
+            barrier.wait()
+            workflow.accept(Engagement.objects.get(pk=engagement.pk), by=mentor)
+            outcomes.append("accepted")
+        except TransitionError as exc:
+            outcomes.append(str(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["This proposal was already accepted.", "accepted"]
+    assert Event.objects.filter(engagement=engagement, verb="accept").count() == 1
+    assert Notification.objects.filter(engagement=engagement, kind="accepted").count() == 1
+
+
+def test_only_the_mentor_can_accept_or_decline(protege, mentor, peer, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
+    for person in (protege, peer):
+        client = as_user(person)
+        client.post(reverse("engagements:accept", args=[engagement.pk]))
+        client.post(reverse("engagements:decline", args=[engagement.pk]), {"reason": "not_now"})
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.PROPOSED
+
+
+def test_the_mentor_declines_gracefully_with_a_preset_and_a_suggestion(protege, mentor, as_user):
+    other = EmployeeFactory(full_name="Kenji Tanaka", skills=["Negotiation"])
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(mentor).post(
+        reverse("engagements:decline", args=[engagement.pk]),
+        {"reason": "capacity", "message": "", "suggested_mentor": other.email},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "You declined" in response.content.decode()
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.DECLINED
+    assert engagement.decline_message.startswith("Thank you for asking — I'm at capacity")
+    assert engagement.suggested_mentor == other
+    page = as_user(protege).get(engagement.get_absolute_url()).content.decode()
+    assert "I&#x27;m at capacity with mentoring right now" in page
+    assert "Kenji Tanaka" in page and f"?mentor={other.pk}" in page
+    assert Notification.objects.filter(recipient=protege, kind="declined").exists()
+
+
+def test_declining_with_another_reason_needs_a_message(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(mentor).post(
+        reverse("engagements:decline", args=[engagement.pk]), {"reason": "other", "message": ""}
+    )
+    assert "Write a short message" in response.content.decode()
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.PROPOSED
+
+
+def test_an_unknown_suggested_mentor_is_explained(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(mentor).post(
+        reverse("engagements:decline", args=[engagement.pk]),
+        {"reason": "not_now", "suggested_mentor": "ghost@example.com"},
+    )
+    assert "Nobody in the directory has that email address." in response.content.decode()
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.PROPOSED
+
+
+class TestEmailLinks:
+    def url(self, engagement, action="accept"):
+        return reverse("engagements:decide", args=[make_token(engagement, action)])
+
+    def test_opening_the_link_changes_nothing(self, protege, mentor, as_user):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        response = as_user(mentor).get(self.url(engagement))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Accept this engagement" in html and "Goal 1" in html
+        engagement.refresh_from_db()
+        assert engagement.state == Engagement.State.PROPOSED
+
+    def test_the_button_acts_once_and_the_link_then_explains_itself(self, protege, mentor, as_user):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        client = as_user(mentor)
+        url = self.url(engagement)
+        response = client.post(url)
+        assert response.status_code == 302
+        engagement.refresh_from_db()
+        assert engagement.state == Engagement.State.ACTIVE
+        replay = client.post(url)
+        assert "Already answered" in replay.content.decode()
+        assert Event.objects.filter(verb="accept").count() == 1
+
+    def test_decline_from_email_uses_the_preset_message(self, protege, mentor, as_user):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        client = as_user(mentor)
+        page = client.get(self.url(engagement, "decline")).content.decode()
+        assert "Not the right time for me" in page
+        client.post(self.url(engagement, "decline"), {"reason": "expertise"})
+        engagement.refresh_from_db()
+        assert engagement.state == Engagement.State.DECLINED
+        assert "I don't think I'm the best person" in engagement.decline_message
+
+    def test_a_mentor_not_signed_in_signs_in_and_lands_back_on_the_link(
+        self, client, protege, mentor
+    ):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        url = self.url(engagement)
+        response = client.get(url)
+        assert response.status_code == 302
+        login = response["Location"]
+        assert login.startswith(reverse("account_login"))
+        response = client.post(login, {"login": mentor.email, "password": PASSWORD})
+        assert response["Location"] == url
+        assert "Accept this engagement" in client.get(url).content.decode()
+        client.post(url)
+        engagement.refresh_from_db()
+        assert engagement.state == Engagement.State.ACTIVE
+
+    def test_someone_else_signed_in_cannot_use_the_mentors_link(self, protege, mentor, as_user):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        for person in (protege, EmployeeFactory(full_name="Nosy Colleague")):
+            if person.user is None:
+                from tests.factories import make_login
+
+                make_login(person)
+            response = as_user(person).post(self.url(engagement))
+            assert response.status_code == 403
+            assert "This link is for someone else" in response.content.decode()
+        engagement.refresh_from_db()
+        assert engagement.state == Engagement.State.PROPOSED
+
+    def test_an_expired_link_explains_itself(self, protege, mentor, as_user):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        url = self.url(engagement)
+        with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=9)):
+            response = as_user(mentor).post(url)
+        assert response.status_code == 400
+        assert "This link has expired" in response.content.decode()
+        assert INBOX in response.content.decode()
+        engagement.refresh_from_db()
+        assert engagement.state == Engagement.State.PROPOSED
+
+    def test_a_tampered_link_explains_itself(self, protege, mentor, as_user):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        token = make_token(engagement, "accept")
+        for bad in [token[:-2] + "xx", token.replace(":", "x", 1), "nonsense"]:
+            response = as_user(mentor).post(reverse("engagements:decide", args=[bad]))
+            assert response.status_code == 400
+            assert "This link does not work" in response.content.decode()
+        engagement.refresh_from_db()
+        assert engagement.state == Engagement.State.PROPOSED
+
+    def test_a_link_for_a_reassigned_mentor_does_not_work(self, protege, mentor, as_user):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        url = self.url(engagement)
+        other = EmployeeFactory(full_name="New Mentor")
+        Engagement.objects.filter(pk=engagement.pk).update(mentor=other)
+        response = as_user(mentor).post(url)
+        assert response.status_code == 400
+
+
+def test_the_inbox_makes_the_same_number_of_queries_for_1_and_8_proposals(mentor, as_user):
+    client = as_user(mentor)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(INBOX).status_code == 200
+        return len(captured)
+
+    def propose(n: int):
+        for i in range(n):
+            protege = EmployeeFactory(full_name=f"Keen Learner{i}{n}")
+            peer = EmployeeFactory(full_name=f"Keen Peer{i}{n}")
+            engagement_between(protege, mentor, state="proposed", goals=2, peers=[peer])
+
+    mentor.mentoring_capacity = 10
+    mentor.save()
+    propose(1)
+    one = queries()
+    propose(7)
+    assert queries() == one
