@@ -65,7 +65,27 @@ class Access:
         return self.is_protege or self.is_mentor or self.is_peer
 
 
-def engagement_for(request: HttpRequest, pk: int) -> Access:
+ROLES: dict[str, Callable[[Access], bool]] = {
+    "any": lambda a: True,
+    "protege": lambda a: a.is_protege,
+    "mentor": lambda a: a.is_mentor,
+    "member": lambda a: a.is_member,
+    "party": lambda a: a.is_protege or a.is_mentor,
+    "invited_peer": lambda a: a.participant is not None,
+}
+
+
+def engagement_for(request: HttpRequest, pk: int, *, role: str = "any") -> Access:
+    """The engagement as the signed-in person may see it, or 404. `role` narrows who may
+    act: only the protégé edits and proposes, only the mentor decides, members log time;
+    a programme admin sees everything read-only."""
+    access = _lookup(request, pk)
+    if not ROLES[role](access):
+        raise Http404("No such engagement.")
+    return access
+
+
+def _lookup(request: HttpRequest, pk: int) -> Access:
     me = current_employee(request)
     engagement = (
         Engagement.objects.for_cards().select_related("program", "follows").filter(pk=pk).first()

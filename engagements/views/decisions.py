@@ -70,29 +70,29 @@ def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -
 
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="mentor")
     try:
         workflow.accept(access.engagement, by=access.me)
     except TransitionError as exc:
-        access = engagement_for(request, pk)
+        access = engagement_for(request, pk, role="mentor")
         return _card(request, access, error=str(exc))
     if not request.htmx:
         messages.success(request, f"Accepted. {access.engagement.protege.first_name} is told.")
-    return _card(request, engagement_for(request, pk))
+    return _card(request, engagement_for(request, pk, role="mentor"))
 
 
 @require_http_methods(["GET", "POST"])
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="mentor")
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             workflow.decline(access.engagement, by=access.me, **form.cleaned_data)
         except TransitionError as exc:
-            return _card(request, engagement_for(request, pk), error=str(exc))
+            return _card(request, engagement_for(request, pk, role="mentor"), error=str(exc))
         if not request.htmx:
             messages.success(request, "Declined, kindly. The protégé has your message.")
-        return _card(request, engagement_for(request, pk))
+        return _card(request, engagement_for(request, pk, role="mentor"))
     if request.htmx and request.method == "POST":
         return _card(request, access, form=form)
     context = {

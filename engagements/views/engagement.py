@@ -62,9 +62,8 @@ def render_detail(
 
 @require_POST
 def log_meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="member")
     form = MeetingForm(request.POST)
-    partial = "time" if request.htmx else None
     if form.is_valid():
         try:
             workflow.log_meeting(access.engagement, by=access.me, **form.cleaned_data)
@@ -74,15 +73,16 @@ def log_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, "Meeting logged.")
                 return redirect(access.engagement)
-            return render_detail(request, engagement_for(request, pk), partial=partial)
-    return render_detail(
-        request, access, meeting_form=form, partial=partial, status=422 if not request.htmx else 200
-    )
+            form = None  # a fresh form under the updated budget bar
+    # htmx swaps the time section (errors included); without it, the whole page.
+    status = 422 if form is not None and not request.htmx else 200
+    partial = "time" if request.htmx else None
+    return render_detail(request, access, meeting_form=form, partial=partial, status=status)
 
 
 @require_POST
 def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="invited_peer")
     join = request.POST.get("answer") == "join"
     try:
         workflow.answer_invitation(access.engagement, by=access.me, join=join)
@@ -98,7 +98,7 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="party")
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
@@ -113,7 +113,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def thank(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="protege")
     form = ThankYouForm(request.POST, goals=list(access.engagement.goals.all()))
     if form.is_valid():
         try:
@@ -133,7 +133,7 @@ def thank(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def advise(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="mentor")
     form = AdviceForm(request.POST)
     if form.is_valid():
         try:

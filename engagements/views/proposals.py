@@ -236,9 +236,7 @@ def _unique(people: list[Employee]) -> list[Employee]:
 
 
 def _draft(request: HttpRequest, pk: int) -> Engagement:
-    access = engagement_for(request, pk)
-    if not access.is_protege:
-        raise Http404("Only the protégé edits a proposal.")
+    access = engagement_for(request, pk, role="protege")
     if access.engagement.state != Engagement.State.DRAFT:
         raise Http404("Only drafts can be edited.")
     return access.engagement
@@ -246,7 +244,7 @@ def _draft(request: HttpRequest, pk: int) -> Engagement:
 
 @require_POST
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="protege")
     try:
         workflow.propose(access.engagement, by=access.me)
     except workflow.ProposalError as exc:
@@ -261,7 +259,7 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="protege")
     try:
         workflow.withdraw(access.engagement, by=access.me)
     except TransitionError as exc:
@@ -273,7 +271,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def delete_draft(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="protege")
     try:
         workflow.delete_draft(access.engagement, by=access.me)
     except TransitionError as exc:
@@ -285,7 +283,7 @@ def delete_draft(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk)
+    access = engagement_for(request, pk, role="protege")
     try:
         draft = workflow.start_follow_on(access.engagement, by=access.me)
     except TransitionError as exc:

@@ -1,0 +1,280 @@
+"""The engagement journey in a real browser: a protégé proposes, the mentor answers from the
+inbox with one click, meetings fill the budget bar, a declined protégé reads the mentor's
+message, and the proposal form works with JavaScript switched off."""
+
+import datetime as dt
+import re
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from engagements.models import Engagement
+from tests.browser import assert_accessible, sign_in
+from tests.factories import PASSWORD, engagement_between
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ENGAGEMENT_PAGE = re.compile(r"/engagements/\d+/$")
+
+
+@pytest.fixture
+def browser_as(browser: Browser, live_server):
+    """Open a browser of one's own, signed in, on a page: `browser_as(mentor, path)`.
+    Each person gets a separate context (own cookies), as two people on two laptops."""
+    contexts = []
+
+    def open_as(person, path: str, *, javascript: bool = True) -> Page:
+        context = browser.new_context(java_script_enabled=javascript)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, live_server, person.email, PASSWORD, next=path)
+        expect(page).to_have_url(live_server.url + path)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def programme_today(program) -> dt.date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(program.time_zone))
+
+
+def remember_this_page_load(page: Page) -> None:
+    # A full reload would wipe this; an htmx swap keeps it.
+    page.evaluate("window.__marker = 1")
+
+
+def assert_page_was_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__marker") == 1
+
+
+def goal_rows(page: Page) -> Locator:
+    return page.locator("#goals .goal-row")
+
+
+def fill_goal(page: Page, number: int, goal: str, measure: str) -> None:
+    row = goal_rows(page).nth(number - 1)
+    row.get_by_label(f"Goal {number}").fill(goal)
+    row.get_by_label("Measure of success").fill(measure)
+
+
+def card_of(page: Page, engagement: Engagement) -> Locator:
+    return page.locator(f"#proposal-{engagement.pk}")
+
+
+def test_protege_proposes_with_two_goals_and_a_third_is_refused(
+    browser_as, mentor, protege, program
+):
+    page = browser_as(protege, mentor.get_absolute_url())
+    page.get_by_role("link", name="Propose a micro-engagement").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Propose a micro-engagement")
+    expect(page.get_by_role("radio", name=re.compile("Daniel Okafor"))).to_be_checked()
+    page.wait_for_load_state()  # htmx listens from DOMContentLoaded
+    remember_this_page_load(page)
+
+    page.get_by_label("Title").fill("Negotiating agency contracts")
+    fill_goal(page, 1, "Prepare a renewal negotiation", "The mentor approves my plan")
+    page.get_by_role("button", name="+ Add a goal").click()
+    expect(goal_rows(page)).to_have_count(2)
+    expect(goal_rows(page).first.get_by_label("Goal 1")).to_have_value(
+        "Prepare a renewal negotiation"
+    )
+    fill_goal(page, 2, "Lead the March renewal call", "I run the call and we sign")
+
+    page.get_by_role("button", name="+ Add a goal").click()
+    expect(page.locator("#goals").get_by_role("alert")).to_contain_text("At most 2 goals")
+    expect(goal_rows(page)).to_have_count(2)
+    expect(goal_rows(page).nth(1).get_by_label("Goal 2")).to_have_value(
+        "Lead the March renewal call"
+    )
+    assert_page_was_not_reloaded(page)
+
+    page.get_by_role("radio", name="Shadowing the mentor").check()
+    page.get_by_label("What you will do").fill("Prepare the pricing and take notes on the call.")
+    budget = page.locator("#budget")
+    expect(budget).to_have_text("Hours budget: 2 h")
+    first_activity = page.locator("#activities .activity-row").first
+    first_activity.get_by_label("Minutes each").fill("60")
+    first_activity.get_by_label("How many").fill("3")
+    expect(budget).to_have_text("Hours budget: 3 h")
+    assert_page_was_not_reloaded(page)
+
+    start = programme_today(program) + dt.timedelta(days=1)
+    end = start + dt.timedelta(days=20)
+    page.get_by_label("Start date").fill(start.isoformat())
+    page.get_by_label("End date").fill(end.isoformat())
+    assert_accessible(page)
+    page.screenshot(path="/tmp/propose.png", full_page=True)
+
+    page.get_by_role("button", name="Propose", exact=True).click()
+
+    expect(page).to_have_url(ENGAGEMENT_PAGE)
+    expect(page.get_by_role("status")).to_contain_text("Proposed to Daniel Okafor")
+    expect(page.locator("h1 .badge")).to_have_text("Proposed")
+    goals = page.locator(".summary .goals > li")
+    expect(goals).to_have_count(2)
+    expect(goals.nth(0)).to_contain_text("Prepare a renewal negotiation")
+    expect(goals.nth(0)).to_contain_text("Success: The mentor approves my plan")
+    expect(goals.nth(1)).to_contain_text("Lead the March renewal call")
+    expect(page.locator(".summary .facts")).to_contain_text("3 h")
+    assert_accessible(page)
+
+    engagement = Engagement.objects.get(protege=protege)
+    assert engagement.state == Engagement.State.PROPOSED
+    assert engagement.budget_minutes == 180
+    assert (engagement.start_date, engagement.end_date) == (start, end)
+
+
+def test_mentor_accepts_from_the_inbox_with_one_click(browser_as, mentor, protege):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    page = browser_as(mentor, reverse("engagements:home"))
+
+    inbox_link = page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=re.compile("Mentor inbox")
+    )
+    expect(inbox_link.locator(".nav-count")).to_have_text("1 waiting")
+    inbox_link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mentor inbox")
+    page.wait_for_load_state()
+    card = card_of(page, engagement)
+    expect(card).to_contain_text("Negotiating agency contracts")
+    expect(card).to_contain_text("From Priya Patel")
+    assert_accessible(page)
+    page.screenshot(path="/tmp/inbox.png", full_page=True)
+    remember_this_page_load(page)
+
+    card.get_by_role("button", name="Accept").click()
+
+    expect(card).to_contain_text("You accepted. Priya has been told")
+    expect(card.locator(".badge")).to_have_text("Active")
+    expect(card.get_by_role("button", name="Accept")).to_have_count(0)
+    assert_page_was_not_reloaded(page)
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.ACTIVE
+    assert engagement.decided_at is not None
+
+
+def test_a_logged_meeting_moves_the_budget_bar(browser_as, mentor, protege, program):
+    engagement = engagement_between(protege, mentor, state="active")
+    assert engagement.budget_minutes == 240
+    page = browser_as(protege, engagement.get_absolute_url())
+    page.wait_for_load_state()
+    bar = page.locator("progress.budget-bar")
+    caption = page.locator(".budget-caption")
+    expect(bar).to_have_attribute("value", "0")
+    expect(bar).to_have_attribute("max", "240")
+    expect(caption).to_contain_text("0 h used of 4 h")
+    remember_this_page_load(page)
+
+    form = page.locator("form.meeting-form")
+    expect(form.get_by_label("Date")).to_have_value(programme_today(program).isoformat())
+    form.get_by_label("Minutes").fill("90")
+    form.get_by_label("Private note").fill("Walked through the pricing sheet.")
+    form.get_by_role("button", name="Log meeting").click()
+
+    expect(bar).to_have_attribute("value", "90")
+    expect(caption).to_contain_text("1 h 30 min used of 4 h")
+    expect(page.locator("table.meetings tbody tr")).to_have_count(1)
+    expect(page.locator("table.meetings")).to_contain_text("Walked through the pricing sheet.")
+    assert_page_was_not_reloaded(page)
+    page.screenshot(path="/tmp/engagement.png", full_page=True)
+    assert_accessible(page)
+
+    form.get_by_label("Minutes").fill("200")
+    form.get_by_role("button", name="Log meeting").click()
+
+    refusal = page.locator("#time").get_by_role("alert")
+    expect(refusal).to_contain_text("over the agreed budget")
+    expect(refusal).to_contain_text("2 h 30 min left of 4 h")
+    expect(bar).to_have_attribute("value", "90")
+    expect(caption).to_contain_text("1 h 30 min used of 4 h")
+    assert_page_was_not_reloaded(page)
+    assert list(engagement.meetings.values_list("minutes", flat=True)) == [90]
+
+
+def test_a_declined_proposal_shows_the_mentors_preset_message_to_the_protege(
+    browser_as, mentor, protege
+):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    inbox = browser_as(mentor, reverse("engagements:inbox"))
+    inbox.wait_for_load_state()
+    remember_this_page_load(inbox)
+    card = card_of(inbox, engagement)
+
+    card.locator("summary", has_text="Decline…").click()
+    card.get_by_role("radio", name="I'm at capacity — try someone else").check()
+    assert_accessible(inbox)
+    inbox.screenshot(path="/tmp/inbox-decline.png", full_page=True)
+    card.get_by_role("button", name="Decline with this message").click()
+
+    expect(card).to_contain_text("You declined, with:")
+    expect(card).to_contain_text("I'm at capacity with mentoring right now")
+    expect(card.locator(".badge")).to_have_text("Declined")
+    assert_page_was_not_reloaded(inbox)
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.DECLINED
+    assert engagement.decline_reason == Engagement.DeclineReason.CAPACITY
+
+    page = browser_as(protege, engagement.get_absolute_url())
+    expect(page.locator("h1 .badge")).to_have_text("Declined")
+    declined = page.get_by_role("region", name="Daniel declined")
+    expect(declined).to_contain_text("I'm at capacity with mentoring right now")
+    assert_accessible(page)
+
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name=re.compile("My engagements")).click()
+    expect(page).to_have_url(re.compile(r"/engagements/$"))
+    expect(nav.get_by_role("link", name=re.compile("My engagements"))).to_contain_text("1 unread")
+    notifications = page.locator(".notifications li")
+    expect(notifications).to_have_count(1)
+    expect(notifications.first).to_contain_text("Proposal declined")
+    expect(notifications.first).to_contain_text("Daniel Okafor")
+
+
+def test_the_proposal_form_works_without_javascript(browser_as, mentor, protege, program):
+    start = programme_today(program) + dt.timedelta(days=1)
+    end = start + dt.timedelta(days=20)
+    page = browser_as(protege, f"{reverse('engagements:new')}?mentor={mentor.pk}", javascript=False)
+    expect(page.get_by_role("radio", name=re.compile("Daniel Okafor"))).to_be_checked()
+
+    page.get_by_label("Title").fill("Negotiating agency contracts")
+    fill_goal(page, 1, "Prepare a renewal negotiation", "The mentor approves my plan")
+    page.get_by_role("radio", name="Shadowing the mentor").check()
+    page.get_by_label("What you will do").fill("Prepare the pricing and take notes on the call.")
+    page.get_by_label("Start date").fill(start.isoformat())
+    page.get_by_label("End date").fill(end.isoformat())
+
+    # Without htmx the button posts the whole form and the page comes back with a new row.
+    with page.expect_navigation():
+        page.get_by_role("button", name="+ Add a goal").click()
+
+    expect(goal_rows(page)).to_have_count(2)
+    expect(page.get_by_label("Title")).to_have_value("Negotiating agency contracts")
+    expect(page.get_by_label("Goal 1")).to_have_value("Prepare a renewal negotiation")
+    expect(goal_rows(page).first.get_by_label("Measure of success")).to_have_value(
+        "The mentor approves my plan"
+    )
+    expect(page.get_by_role("radio", name="Shadowing the mentor")).to_be_checked()
+    expect(page.get_by_label("What you will do")).to_have_value(
+        "Prepare the pricing and take notes on the call."
+    )
+    expect(page.get_by_label("Start date")).to_have_value(start.isoformat())
+    expect(page.get_by_label("End date")).to_have_value(end.isoformat())
+    expect(page.get_by_role("radio", name=re.compile("Daniel Okafor"))).to_be_checked()
+
+    fill_goal(page, 2, "Lead the March renewal call", "I run the call and we sign")
+    page.get_by_role("button", name="Propose", exact=True).click()
+
+    expect(page).to_have_url(ENGAGEMENT_PAGE)
+    expect(page.locator("h1 .badge")).to_have_text("Proposed")
+    expect(page.locator(".summary .goals > li")).to_have_count(2)
+    engagement = Engagement.objects.get(protege=protege)
+    assert engagement.state == Engagement.State.PROPOSED
+    assert [g.description for g in engagement.goals.order_by("position")] == [
+        "Prepare a renewal negotiation",
+        "Lead the March renewal call",
+    ]
