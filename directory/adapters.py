@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from directory.models import Employee
 from directory.people import link_employee
+from mentorship.middleware import TIME_ZONE_SESSION_KEY
 
 
 def email_may_sign_up(email: str) -> bool:
@@ -29,7 +30,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request: HttpRequest, user) -> None:
         super().login(request, user)
-        link_employee(user)
+        employee = link_employee(user)
+        if employee:
+            request.session[TIME_ZONE_SESSION_KEY] = employee.time_zone
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -12,6 +12,7 @@ from directory.models import Employee, Skill
 from directory.people import current_employee
 from engagements.access import programme_admin_required
 from engagements.workflow import mentor_load, mentor_record, micro_mentors_last_year
+from mentorship.middleware import TIME_ZONE_SESSION_KEY
 
 PAGE_SIZE = 20
 
@@ -72,6 +73,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         me.refresh_search()
+        request.session[TIME_ZONE_SESSION_KEY] = me.time_zone
         messages.success(request, "Your profile is saved.")
         return redirect(me)
     skills = Skill.objects.all()

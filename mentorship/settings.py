@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mentorship.middleware.ContentSecurityPolicyMiddleware",
+    "mentorship.middleware.TimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "mentorship.urls"

@@ -4,9 +4,16 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from directory.demo import DEMO_LOGINS, DEMO_PASSWORD, fixed_people, generated_people
+from directory.demo import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    fixed_people,
+    generated_people,
+    seed_engagements,
+)
 from directory.models import Department, Employee, Skill
 from directory.search import analyze, refresh_search_vectors
 from engagements.models import Program
@@ -90,6 +97,7 @@ def seed(size: int) -> int:
             program.admins.add(ids[person.email])
     for login in DEMO_LOGINS:
         ensure_login(login["email"], DEMO_PASSWORD, ids[login["email"]])
+    seed_engagements(timezone.now())
     return len(rows)
 
 
