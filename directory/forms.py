@@ -69,10 +69,15 @@ class ProfileForm(forms.ModelForm):
             "time_zone",
             "open_to_mentoring",
             "mentoring_capacity",
+            "mentoring_hours_per_month",
+            "snoozed_until",
             "skills",
             "interests",
         ]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 5}),
+            "snoozed_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
 
 class EmployeeImportForm(forms.Form):

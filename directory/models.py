@@ -95,6 +95,17 @@ class Employee(models.Model):
         validators=[MaxValueValidator(10)],
         help_text="How many engagements you will mentor at the same time.",
     )
+    mentoring_hours_per_month = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MaxValueValidator(80)],
+        help_text="Hours of mentoring you can promise in a month, across engagements.",
+    )
+    snoozed_until = models.DateField(
+        "Not taking requests until",
+        null=True,
+        blank=True,
+        help_text="Leave empty when you are taking requests.",
+    )
     is_active = models.BooleanField(default=True)
     # Maintained by directory.search.refresh_search_vectors (PostgreSQL only).
     search_vector = SearchVectorField(null=True, editable=False)

@@ -10,6 +10,7 @@ from directory.forms import DirectorySearchForm, EmployeeImportForm, ProfileForm
 from directory.importing import import_employees_csv
 from directory.models import Employee, Skill
 from directory.people import current_employee
+from directory.suggestions import skills_in_text, suggest_mentors
 from engagements.access import programme_admin_required
 from engagements.workflow import mentor_load, mentor_record, micro_mentors_last_year
 from mentorship.middleware import TIME_ZONE_SESSION_KEY
@@ -30,6 +31,9 @@ def directory(request: HttpRequest) -> HttpResponse:
     # gets the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "directory/directory.html#results" if partial else "directory/directory.html"
+    if not partial and not request.GET.get("q"):
+        me = current_employee(request)
+        context["suggested"] = suggest_mentors(me, list(me.interests.all()[:3]), limit=3)
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -95,3 +99,22 @@ def import_employees(request: HttpRequest) -> HttpResponse:
             )
             return redirect("directory:import")
     return render(request, "directory/import.html", {"form": form, "result": result})
+
+
+def suggestions(request: HttpRequest) -> HttpResponse:
+    """Mentors for what the protégé wants to learn: the words of a goal (`q`, or every
+    `goals-N-description` of the propose form) matched to skills. An htmx partial."""
+    me = current_employee(request)
+    text = request.GET.get("q") or " ".join(
+        value for key, value in request.GET.items() if key.endswith("-description")
+    )
+    skills = skills_in_text(text[:500])
+    context = {
+        "suggestions": suggest_mentors(me, skills),
+        "skills": skills,
+        "text": text,
+        "pick": request.GET.get("pick") == "1",
+        "heading": request.GET.get("heading", "")[:60],
+        "chosen_mentor": request.GET.get("mentor", ""),
+    }
+    return render(request, "directory/suggestions.html", context)

@@ -140,6 +140,12 @@ def check_proposal(
         refuse("mentor", f"{mentor.full_name} is no longer in the directory.")
     elif not mentor.open_to_mentoring:
         refuse("mentor", f"{mentor.full_name} is not taking mentoring requests right now.")
+    elif mentor.snoozed_until and mentor.snoozed_until > today:
+        refuse(
+            "mentor",
+            f"{mentor.full_name} is not taking requests until "
+            f"{mentor.snoozed_until:%-d %B %Y}. Try someone else, or ask again then.",
+        )
     elif mentor_load(mentor) >= mentor.mentoring_capacity:
         refuse(
             "mentor",

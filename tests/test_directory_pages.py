@@ -71,6 +71,8 @@ def test_i_edit_my_own_skills_interests_and_availability(protege, as_user):
             "time_zone": "Europe/Berlin",
             "open_to_mentoring": "",
             "mentoring_capacity": "1",
+            "mentoring_hours_per_month": "6",
+            "snoozed_until": "",
             "skills": [excel.pk],
             "interests": [Skill.objects.get(name="Negotiation").pk],
         },

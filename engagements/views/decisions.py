@@ -20,9 +20,11 @@ from engagements.tokens import BadToken, read_token
 
 def inbox(request: HttpRequest) -> HttpResponse:
     me = current_employee(request)
-    proposals = (
+    proposals = list(
         Engagement.objects.for_mentor(me).proposed().for_cards().order_by("proposed_at", "pk")
     )
+    for engagement in proposals:
+        engagement.decline_form = decline_form(engagement)
     recent = (
         Engagement.objects.for_mentor(me)
         .exclude(state__in=[Engagement.State.DRAFT, Engagement.State.PROPOSED])
@@ -34,10 +36,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "recent": recent,
         "load": workflow.mentor_load(me),
         "me": me,
-        "decline_form": DeclineForm(),
         "mentor_options": mentor_options(me),
     }
     return render(request, "engagements/inbox.html", context)
+
+
+def decline_form(engagement: Engagement, data=None) -> DeclineForm:
+    # Each card has its own form: ids must stay unique with many cards on the page.
+    return DeclineForm(data, auto_id=f"decline-{engagement.pk}-%s")
 
 
 def mentor_options(mentor: Employee) -> list[Employee]:
@@ -55,13 +61,8 @@ def mentor_options(mentor: Employee) -> list[Employee]:
 def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -> HttpResponse:
     """After a decision: the swapped card for htmx, the engagement page otherwise."""
     if request.htmx:
-        context = {
-            "engagement": access.engagement,
-            "me": access.me,
-            "error": error,
-            "decline_form": form or DeclineForm(),
-            "mentor_options": mentor_options(access.me),
-        }
+        access.engagement.decline_form = form or decline_form(access.engagement)
+        context = {"engagement": access.engagement, "me": access.me, "error": error}
         return render(request, "engagements/inbox.html#card", context)
     if error:
         messages.error(request, error)
@@ -84,7 +85,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, role="mentor")
-    form = DeclineForm(request.POST or None)
+    form = decline_form(access.engagement, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             workflow.decline(access.engagement, by=access.me, **form.cleaned_data)

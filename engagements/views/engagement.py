@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from directory.suggestions import skills_in_text, suggest_mentors
 from engagements import workflow
 from engagements.access import Access, engagement_for
 from engagements.forms import AdviceForm, CancelForm, MeetingForm, ThankYouForm
@@ -55,6 +56,7 @@ def render_detail(
         "cancel_form": cancel_form or CancelForm(),
         "mentor_options": mentor_options(engagement.mentor) if access.is_mentor else [],
         "follow_ons": list(engagement.follow_ons.exclude(state=Engagement.State.DRAFT)),
+        "others": others_who_could_help(access) if partial is None else [],
     }
     template = "engagements/detail.html" + (f"#{partial}" if partial else "")
     return render(request, template, context, status=status)
@@ -144,3 +146,13 @@ def advise(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Your advice is with the protégé.")
             return redirect(access.engagement)
     return render_detail(request, access, advice_form=form, status=422)
+
+
+def others_who_could_help(access: Access) -> list:
+    """After a decline or an expiry, the protégé sees who else could help."""
+    engagement = access.engagement
+    if not access.is_protege or engagement.state not in ("declined", "expired"):
+        return []
+    text = " ".join([engagement.title, *(g.description for g in engagement.goals.all())])
+    exclude = [engagement.mentor_id]
+    return suggest_mentors(engagement.protege, skills_in_text(text), exclude=exclude, limit=3)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.models import Employee
 from directory.people import current_employee
+from directory.suggestions import skills_in_text, suggest_mentors, suggest_peers
 from engagements import workflow
 from engagements.access import engagement_for
 from engagements.forms import (
@@ -35,6 +36,7 @@ ROW_ACTIONS = {
     "total": "budget",
     "find_mentor": "mentor",
     "find_peers": "peers",
+    "add_peer": "peers",
 }
 SEARCH_LIMIT = 8
 
@@ -130,6 +132,9 @@ class ProposalPage:
             elif index.isdigit() and int(index) < len(rows):
                 rows.pop(int(index))
             post = with_rows(post, "goals", rows)
+        elif action == "add_peer" and index.isdigit():
+            post = post.copy()
+            post.setlist("peers", [*post.getlist("peers"), index])
         elif action in ("add_activity", "remove_activity"):
             rows = rows_of(post, "activities", ACTIVITY_FIELDS)
             if action == "add_activity":
@@ -220,10 +225,30 @@ class ProposalPage:
             if self.post is not None
             else getattr(self.initial.get("mentor"), "pk", None),
             "chosen_peers": self._chosen_ids("peers"),
+            **self.suggestions(),
             "notice": self.notice,
             "rule_errors": getattr(self, "rule_errors", {}),
         }
         return render(self.request, f"{template}#{partial}" if partial else template, context)
+
+    def goal_text(self) -> str:
+        rows = rows_of(self.post, "goals", GOAL_FIELDS) if self.post is not None else self.goal_rows
+        return " ".join(row["description"] for row in rows)
+
+    def suggestions(self) -> dict:
+        """Mentors and peers for what the goals are about (also shown without JS)."""
+        text = self.goal_text()
+        skills = skills_in_text(text)
+        mentor = next(iter(self._chosen("mentor")), None)
+        peers = suggest_peers(self.me, skills, mentor=mentor)
+        chosen = self._chosen_ids("peers")
+        return {
+            "text": text,
+            "skills": skills,
+            "suggestions": suggest_mentors(self.me, skills),
+            "pick": True,
+            "peer_suggestions": [s for s in peers if str(s.person.pk) not in chosen],
+        }
 
     def _chosen_ids(self, name: str) -> set[str]:
         if self.post is not None:
