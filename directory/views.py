@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
@@ -66,6 +67,7 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "record": mentor_record(employee),
         "micro_mentors": micro_mentors_last_year(employee),
         "load": mentor_load(employee),
+        "today": timezone.localdate(),
     }
     return render(request, "directory/employee_detail.html", context)
 
