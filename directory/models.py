@@ -12,11 +12,14 @@ from django.utils.text import slugify
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
 
 
-class Department(models.Model):
+class Named(models.Model):
+    """A name people pick from a list, with a slug for URLs and filters."""
+
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -27,19 +30,12 @@ class Department(models.Model):
         super().save(*args, **kwargs)
 
 
-class Skill(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+class Department(Named):
+    pass
 
-    class Meta:
-        ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.slug = self.slug or slugify(self.name)
-        super().save(*args, **kwargs)
+class Skill(Named):
+    pass
 
 
 class EmployeeQuerySet(models.QuerySet):
