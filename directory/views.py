@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import trigger_client_event
 
 from directory.forms import DirectorySearchForm, EmployeeImportForm, ProfileForm
 from directory.importing import import_employees_csv
@@ -119,4 +120,6 @@ def suggestions(request: HttpRequest) -> HttpResponse:
         "heading": request.GET.get("heading", "")[:60],
         "chosen_mentor": request.GET.get("mentor", ""),
     }
-    return render(request, "directory/suggestions.html", context)
+    response = render(request, "directory/suggestions.html", context)
+    # The propose page redraws its peer suggestions when the goal's skills change.
+    return trigger_client_event(response, "suggestions-updated")

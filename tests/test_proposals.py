@@ -277,3 +277,21 @@ def test_once_proposed_nobody_can_edit_goals_dates_or_budget(protege, mentor, as
     engagement.refresh_from_db()
     assert engagement.title == "Negotiating agency contracts"
     assert engagement.budget_minutes == 240 and engagement.goals.count() == 1
+
+
+def test_pressing_enter_in_a_field_redraws_the_form_and_keeps_every_goal(protege, mentor, as_user):
+    # Enter presses the form's first button: a hidden "refresh", never "remove goal 1".
+    html = as_user(protege).get(NEW).content.decode()
+    form = html[html.index('class="proposal-form"') :]
+    first_button = form[form.index("<button") : form.index("</button>")]
+    assert 'value="refresh"' in first_button
+    response = as_user(protege).post(NEW, proposal(mentor, goals=2, action="refresh"))
+    page = response.content.decode()
+    assert 'value="Goal number 1"' in page and 'value="Goal number 2"' in page
+    assert Engagement.objects.count() == 0
+
+
+def test_removing_the_only_goal_leaves_an_empty_row_to_fill(protege, mentor, as_user):
+    response = as_user(protege).post(NEW, proposal(mentor, goals=1, action="remove_goal:0"))
+    page = response.content.decode()
+    assert 'name="goals-0-description"' in page and 'value="Goal number 1"' not in page

@@ -37,6 +37,7 @@ ROW_ACTIONS = {
     "find_mentor": "mentor",
     "find_peers": "peers",
     "add_peer": "peers",
+    "refresh": None,
 }
 SEARCH_LIMIT = 8
 
@@ -46,14 +47,14 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     me = current_employee(request)
     engagement = _draft(request, pk) if pk else None
     program = engagement.program if engagement else Program.default()
-    action, _, index = request.POST.get("action", "").partition(":")
+    # A button names its action; a redraw triggered by htmx (no button) names it in the URL.
+    action = request.POST.get("action") or request.GET.get("redraw", "")
+    action, _, index = action.partition(":")
     page = ProposalPage(request, me, program, engagement)
 
     if request.method == "POST" and action in ROW_ACTIONS:
         page.apply(action, index)
-        if request.htmx:
-            return page.render(partial=ROW_ACTIONS[action])
-        return page.render()
+        return page.render(partial=ROW_ACTIONS[action] if request.htmx else None)
     if request.method == "POST" and page.is_valid():
         data = page.data()
         if action == "propose":
@@ -131,7 +132,7 @@ class ProposalPage:
                     rows.append({"description": "", "measure": ""})
             elif index.isdigit() and int(index) < len(rows):
                 rows.pop(int(index))
-            post = with_rows(post, "goals", rows)
+            post = with_rows(post, "goals", rows or [{"description": "", "measure": ""}])
         elif action == "add_peer" and index.isdigit():
             post = post.copy()
             post.setlist("peers", [*post.getlist("peers"), index])
