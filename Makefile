@@ -34,7 +34,7 @@ lint: $(VENV)/.installed
 
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship_bench
 bench: $(VENV)/.installed
-	$(BIN)/python bench/search.py
+	$(BIN)/python bench/latency.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:
