@@ -25,9 +25,20 @@ class DirectorySearchForm(forms.Form):
         to_field_name="slug",
         empty_label="Any department",
     )
-    # A callable: the live-search partial never renders this list, so never queries it.
-    location = forms.ChoiceField(required=False, choices=location_choices)
+    location = forms.ChoiceField(required=False)
     open = forms.BooleanField(label="Open to mentoring", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cache: list = []
+
+        def once() -> list[tuple[str, str]]:
+            cache or cache.extend(location_choices())
+            return cache
+
+        # Lazy, and computed at most once: the live-search partial never renders the
+        # list (so never queries it); the full page renders and validates it.
+        self.fields["location"].choices = once
 
     def filter(self, qs):
         data = self.cleaned_data

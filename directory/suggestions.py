@@ -22,7 +22,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -30,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Abs, Coalesce
+from django.db.models.functions import Abs
 from django.utils import timezone
 
 from directory.models import Employee, Skill
@@ -112,6 +111,14 @@ def suggest_mentors(
     exclude: list[int] = (),
     today: dt.date | None = None,
 ) -> list[Suggestion]:
+    """The best mentors for these skills, ranked by level closeness, then network, then
+    load, each with its reasons.
+
+    Thousands of people may know a common skill, so the ranking is split in two exact
+    parts instead of computing engagement counts for every candidate: the few experts
+    who have any load or any network tie are ranked in full; of everyone else (no load,
+    no ties) only the first `limit` by level closeness can make the list.
+    """
     from engagements.models import Engagement, WrapUp
 
     if not skills:
@@ -119,68 +126,101 @@ def suggest_mentors(
     today = today or timezone.localdate()
     month_start = today.replace(day=1)
     next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
-    above = reporting_line_above(protege)
-    team = Q(manager_id=protege.manager_id) if protege.manager_id else Q(pk__in=[])
-    skill_ids = [s.pk for s in skills]
 
-    busy = Engagement.objects.filter(mentor=OuterRef("pk"), state__in=BUSY)
-    load = busy.values("mentor").annotate(n=Count("pk")).values("n")
-    # Hours promised this month: the budgets of engagements running in this month.
-    promised = (
-        busy.filter(start_date__lt=next_month, end_date__gte=month_start)
+    # Load: concurrent engagements, and hours promised this month (budgets of the
+    # engagements running in it), for every mentor who has any.
+    load: dict[int, tuple[int, int]] = {
+        row["mentor"]: (row["n"], row["minutes"] or 0)
+        for row in Engagement.objects.filter(state__in=BUSY, mentor__skills__in=skills)
         .values("mentor")
-        .annotate(m=Sum("budget_minutes"))
-        .values("m")
+        .annotate(
+            n=Count("pk"),
+            minutes=Sum(
+                "budget_minutes",
+                filter=Q(start_date__lt=next_month, end_date__gte=month_start),
+            ),
+        )
+    }
+    # Network: who mentored the protégé's manager or teammates, who was recommended.
+    mentored = Engagement.objects.filter(state__in=["active", "completed"]).exclude(protege=protege)
+    team_mentored = (
+        dict(
+            mentored.filter(protege__manager_id=protege.manager_id)
+            .exclude(protege_id=protege.pk)
+            .values("mentor")
+            .annotate(n=Count("protege", distinct=True))
+            .values_list("mentor", "n")
+        )
+        if protege.manager_id
+        else {}
     )
-    mentored = Engagement.objects.filter(
-        mentor=OuterRef("pk"), state__in=["active", "completed"]
-    ).exclude(protege=protege)
-    mentored_team = (
-        mentored.filter(protege__in=Employee.objects.filter(team).exclude(pk=protege.pk))
-        .values("mentor")
-        .annotate(n=Count("protege", distinct=True))
-        .values("n")
+    manager_mentors = (
+        set(mentored.filter(protege_id=protege.manager_id).values_list("mentor", flat=True))
+        if protege.manager_id
+        else set()
     )
-    mentored_manager = mentored.filter(protege_id=protege.manager_id)
-    recommended = WrapUp.objects.filter(next_mentor=OuterRef("pk"), engagement__protege=protege)
-    recommender = recommended.order_by("-advised_at").values("engagement__mentor__full_name")[:1]
-    expertise = Skill.objects.filter(experts=OuterRef("pk"), pk__in=skill_ids).order_by("name")
+    recommended: dict[int, str] = {}
+    for mentor_id, by in (
+        WrapUp.objects.filter(engagement__protege=protege, next_mentor__isnull=False)
+        .order_by("advised_at")
+        .values_list("next_mentor", "engagement__mentor__full_name")
+    ):
+        recommended[mentor_id] = by  # the latest recommendation wins
+
     level = protege.level
-    candidates = (
+    expertise = Skill.objects.filter(experts=OuterRef("pk"), pk__in=[s.pk for s in skills])
+    experts = (
         Employee.objects.active()
         .filter(open_to_mentoring=True, mentoring_capacity__gt=0)
         .filter(Exists(expertise))
-        .exclude(pk__in=[protege.pk, *above, *exclude])
+        .exclude(pk__in=[protege.pk, *reporting_line_above(protege), *exclude])
         .exclude(snoozed_until__gt=today)
+        .select_related("department")
         .annotate(
-            load=Coalesce(Subquery(load, output_field=IntegerField()), 0),
-            promised=Coalesce(Subquery(promised, output_field=IntegerField()), 0),
-            team_mentored=Coalesce(Subquery(mentored_team, output_field=IntegerField()), 0),
-            mentored_manager=Exists(mentored_manager),
-            recommended=Exists(recommended),
-            recommended_by=Subquery(recommender),
-            expert_in=Subquery(expertise.values("name")[:1]),
+            expert_in=Subquery(expertise.order_by("name").values("name")[:1]),
             level_tier=Case(
                 When(level__gte=level + 1, level__lte=level + 2, then=Value(0)),
                 When(level__gt=level + 2, then=Value(1)),
                 When(level=level, then=Value(2)),
                 default=Value(3),
             ),
-            network=Case(When(recommended=True, then=Value(10)), default=Value(0))
-            + Case(When(mentored_manager=True, then=Value(3)), default=Value(0))
-            + F("team_mentored"),
         )
-        .filter(load__lt=F("mentoring_capacity"))
-        .filter(promised__lt=F("mentoring_hours_per_month") * 60)
-        .select_related("department")
-        .order_by("level_tier", "-network", "load", Abs(F("level") - level), "full_name", "pk")
-    )[:limit]
-    return [Suggestion(person, mentor_reasons(person, protege)) for person in candidates]
+    )
+    special = set(load) | set(team_mentored) | manager_mentors | set(recommended)
+    pool = list(experts.filter(pk__in=special)) + list(
+        experts.exclude(pk__in=special).order_by(
+            "level_tier", Abs(F("level") - level), "full_name", "pk"
+        )[:limit]
+    )
+    ranked = []
+    for person in pool:
+        person.load, promised = load.get(person.pk, (0, 0))
+        if person.load >= person.mentoring_capacity:
+            continue
+        if promised >= person.mentoring_hours_per_month * 60:
+            continue
+        person.team_mentored = team_mentored.get(person.pk, 0)
+        person.mentored_manager = person.pk in manager_mentors
+        person.recommended_by = recommended.get(person.pk)
+        network = (
+            10 * bool(person.recommended_by) + 3 * person.mentored_manager + person.team_mentored
+        )
+        key = (
+            person.level_tier,
+            -network,
+            person.load,
+            abs(person.level - level),
+            person.full_name,
+            person.pk,
+        )
+        ranked.append((key, person))
+    ranked.sort(key=lambda pair: pair[0])
+    return [Suggestion(person, mentor_reasons(person, protege)) for _, person in ranked[:limit]]
 
 
 def mentor_reasons(person: Employee, protege: Employee) -> list[str]:
     reasons = [f"Expert in {person.expert_in}", level_phrase(person.level - protege.level)]
-    if person.recommended:
+    if person.recommended_by:
         reasons.append(f"recommended by {person.recommended_by}")
     if person.mentored_manager:
         reasons.append("mentored your manager")
