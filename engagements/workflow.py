@@ -10,6 +10,7 @@ else writes an engagement's state.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -340,7 +341,7 @@ def propose(engagement: Engagement, *, by: Employee, now: dt.datetime | None = N
         raise TransitionError("Only the protégé proposes an engagement.")
     engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
     program = engagement.program
-    today = timezone.localdate(now, timezone=_zone(program))
+    today = timezone.localdate(now, timezone=program_zone(program))
     errors = check_proposal(
         ProposalData.of(engagement), protege=engagement.protege, program=program, today=today
     )
@@ -469,16 +470,15 @@ def cancel(
     notify(engagement, Kind.CANCELLED, [p for p in others if p.pk != by.pk], actor=by, now=now)
 
 
-def _zone(program: Program):
-    import zoneinfo
-
+def program_zone(program: Program) -> zoneinfo.ZoneInfo:
+    """Dates of an engagement (start, end, "today") are days in the programme's zone."""
     return zoneinfo.ZoneInfo(program.time_zone)
 
 
 def end_of(engagement: Engagement) -> dt.datetime:
     """The agreed end is the end of the end date in the programme's time zone."""
     day_after = engagement.end_date + dt.timedelta(days=1)
-    return dt.datetime.combine(day_after, dt.time.min, tzinfo=_zone(engagement.program))
+    return dt.datetime.combine(day_after, dt.time.min, tzinfo=program_zone(engagement.program))
 
 
 # ---------------------------------------------------------------------------
@@ -549,7 +549,7 @@ def log_meeting(
                 "holds, so no more time can be logged. Propose a follow-on for more."
             )
         raise TransitionError("Meetings are logged on active engagements only.")
-    today = timezone.localdate(now, timezone=_zone(engagement.program))
+    today = timezone.localdate(now, timezone=program_zone(engagement.program))
     if held_on > engagement.end_date:
         raise TransitionError(
             f"{held_on:%-d %B} is after the agreed end date "

@@ -37,7 +37,7 @@ def render_detail(
     used = sum(m.minutes for m in meetings)
     wrap_up = WrapUp.objects.filter(engagement=engagement).select_related("next_mentor").first()
     goals = list(engagement.goals.all())
-    today = timezone.localdate(timezone=workflow._zone(engagement.program))
+    today = timezone.localdate(timezone=workflow.program_zone(engagement.program))
     context = {
         "access": access,
         "engagement": engagement,

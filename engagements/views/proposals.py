@@ -58,7 +58,7 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and page.is_valid():
         data = page.data()
         if action == "propose":
-            today = timezone.localdate(timezone=workflow._zone(program))
+            today = timezone.localdate(timezone=workflow.program_zone(program))
             errors = workflow.check_proposal(data, protege=me, program=program, today=today)
             if errors:
                 page.add_errors(errors)
@@ -164,21 +164,18 @@ class ProposalPage:
     # What the template shows
 
     def budget_minutes(self) -> int:
+        """The live total, also while a row is half typed (invalid rows count as 0)."""
+        rows = (
+            rows_of(self.post, "activities", ACTIVITY_FIELDS)
+            if self.post is not None
+            else self.activity_rows
+        )
         total = 0
-        for form in self.activities:
-            data = form.cleaned_data if form.is_bound and form.is_valid() else None
-            if data is None:
-                source = form.data if form.is_bound else {}
-                try:
-                    count = int(source.get(form.add_prefix("count"), 0) or 0)
-                    minutes = int(source.get(form.add_prefix("minutes_each"), 0) or 0)
-                except ValueError:
-                    continue
-                total += max(count, 0) * max(minutes, 0)
-            else:
-                total += data["count"] * data["minutes_each"]
-        if not self.activities.is_bound:
-            total = sum(int(r["count"]) * int(r["minutes_each"]) for r in self.activity_rows)
+        for row in rows:
+            try:
+                total += max(int(row["count"]), 0) * max(int(row["minutes_each"]), 0)
+            except (TypeError, ValueError):
+                continue
         return total
 
     def mentor_candidates(self) -> list[Employee]:
