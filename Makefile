@@ -1,5 +1,6 @@
 # Two commands for people: `make run` and `make test`. The rest serve them.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := mentorship.settings
@@ -18,7 +19,7 @@ $(VENV)/.installed: requirements.lock | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py run_embedded
+	$(BIN)/python manage.py run_embedded --port $(PORT)
 
 # The whole suite against PostgreSQL and Redis (override DATABASE_URL / REDIS_URL).
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship

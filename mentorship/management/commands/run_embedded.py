@@ -5,7 +5,7 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, host: str, port: int, **options):
+        with socket.socket() as sock:
+            if sock.connect_ex((host, port)) == 0:
+                raise CommandError(
+                    f"Port {port} on {host} is already in use. Stop the other server, "
+                    f"or choose another port: make run PORT={port + 1}"
+                )
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         celery = [sys.executable, "-m", "celery", "-A", "mentorship", "--quiet"]
         processes = [
