@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.http import QueryDict
 
 from directory.models import Employee
@@ -238,3 +239,23 @@ class AdviceForm(forms.Form):
         error_messages={"invalid_choice": "Nobody in the directory has that email address."},
         help_text="Their work email.",
     )
+
+
+class ProgrammeFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[("", "Any state")]
+        + [c for c in Engagement.State.choices if c[0] != Engagement.State.DRAFT],
+        required=False,
+    )
+    q = forms.CharField(label="Person or title", required=False, max_length=100)
+
+    def filter(self, engagements):
+        if state := self.cleaned_data.get("state"):
+            engagements = engagements.filter(state=state)
+        if text := self.cleaned_data.get("q", "").strip():
+            engagements = engagements.filter(
+                Q(title__icontains=text)
+                | Q(protege__full_name__icontains=text)
+                | Q(mentor__full_name__icontains=text)
+            )
+        return engagements

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("new/", proposals.proposal_edit, name="new"),
     path("inbox/", decisions.inbox, name="inbox"),
+    path("programme/", home.programme, name="programme"),
     path("decide/<str:token>/", decisions.decide_from_email, name="decide"),
     path("notifications/<int:pk>/", home.open_notification, name="notification"),
     path("notifications/read/", home.read_all, name="read_all"),

@@ -120,3 +120,44 @@ def test_the_email_link_is_a_page_for_every_signed_in_person_but_acts_only_for_t
         assert client.post(url).status_code == 403
     engagement.refresh_from_db()
     assert engagement.state == "proposed"
+
+
+def test_programme_admins_list_every_engagement_but_drafts_and_nobody_else_can(client, people):
+    engagement_between(people["protege"], people["mentor"], title="Active one")
+    engagement_between(people["peer"], people["mentor"], state="declined", title="Declined one")
+    engagement_between(people["protege"], people["mentor"], state="draft", title="Secret draft")
+    url = reverse("engagements:programme")
+    for persona in ["protege", "mentor", "peer", "outsider"]:
+        client.force_login(people[persona].user)
+        assert client.get(url).status_code == 404, persona
+    client.force_login(people["admin"].user)
+    html = client.get(url).content.decode()
+    assert "Active one" in html and "Declined one" in html and "Secret draft" not in html
+    filtered = client.get(url, {"state": "declined"}).content.decode()
+    assert "Declined one" in filtered and "Active one" not in filtered
+    by_name = client.get(url, {"q": "tom becker"}).content.decode()
+    assert "Declined one" in by_name and "Active one" not in by_name
+
+
+def test_the_programme_list_makes_the_same_number_of_queries_for_2_and_12_rows(client, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import EmployeeFactory
+
+    client.force_login(people["admin"].user)
+    url = reverse("engagements:programme")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        return len(captured)
+
+    def add(n):
+        for _ in range(n):
+            engagement_between(EmployeeFactory(), EmployeeFactory())
+
+    add(2)
+    few = queries()
+    add(10)
+    assert queries() == few

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from directory.people import current_employee
+from engagements.access import programme_admin_required
+from engagements.forms import ProgrammeFilterForm
 from engagements.models import Engagement, Notification, Participant
 
 State = Engagement.State
@@ -86,3 +89,22 @@ def read_all(request: HttpRequest) -> HttpResponse:
     me = current_employee(request)
     Notification.objects.for_person(me).unread().update(read_at=timezone.now())
     return redirect("engagements:home")
+
+
+@programme_admin_required
+def programme(request: HttpRequest) -> HttpResponse:
+    """Every engagement of the programme, read-only, for its admins (drafts excluded:
+    they are the protégé's private work in progress)."""
+    form = ProgrammeFilterForm(request.GET or None)
+    engagements = (
+        Engagement.objects.exclude(state=State.DRAFT)
+        .select_related("protege__department", "mentor__department")
+        .order_by("-proposed_at", "-pk")
+    )
+    if form.is_valid():
+        engagements = form.filter(engagements)
+    page = Paginator(engagements, 30).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "engagements/programme.html", context)
