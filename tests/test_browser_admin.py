@@ -32,3 +32,15 @@ def test_admin_sees_every_engagement_and_imports_a_file_with_a_bad_row(
     page.get_by_label("Employee list (CSV, UTF-8)").set_input_files(str(bad))
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("status")).to_contain_text("Imported: 1 new, 0 updated")
+
+
+def test_sign_up_password_reset_and_two_factor_pages_are_accessible(
+    page: Page, live_server, protege
+):
+    for path in ["/accounts/signup/", "/accounts/password/reset/"]:
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("button").first).to_be_visible()
+        assert_accessible(page)
+    sign_in(page, live_server, protege.email, PASSWORD, next="/accounts/2fa/")
+    expect(page.get_by_role("heading", name="Authenticator App")).to_be_visible()
+    assert_accessible(page)
