@@ -144,3 +144,17 @@ def test_a_bad_setting_fails_loudly():
     )
     assert result.returncode != 0
     assert "DEBUG must be true or false, not 'perhaps'" in result.stderr
+
+
+def test_my_profile_page_queries_do_not_grow_with_skills(protege, as_user):
+    client = as_user(protege)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("directory:profile_edit")).status_code == 200
+        return len(captured)
+
+    few = queries()
+    protege.skills.add(*[SkillFactory(name=f"Topic {n}") for n in range(15)])
+    protege.interests.add(*[SkillFactory(name=f"Interest {n}") for n in range(15)])
+    assert queries() == few

@@ -295,3 +295,49 @@ def test_removing_the_only_goal_leaves_an_empty_row_to_fill(protege, mentor, as_
     response = as_user(protege).post(NEW, proposal(mentor, goals=1, action="remove_goal:0"))
     page = response.content.decode()
     assert 'name="goals-0-description"' in page and 'value="Goal number 1"' not in page
+
+
+def test_the_propose_page_makes_the_same_number_of_queries_for_1_and_8_found_mentors(
+    protege, mentor, as_user
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(protege)
+
+    def queries(term: str) -> int:
+        data = {**proposal(mentor), "action": "find_mentor", "mentor_q": term}
+        with CaptureQueriesContext(connection) as captured:
+            client.post(NEW, data)
+        return len(captured)
+
+    EmployeeFactory(full_name="Only Forecaster", skills=["Forecasting"])
+    EmployeeFactory.create_batch(8, skills=["Budgeting"])
+    assert queries("forecasting") == queries("budgeting")
+
+
+def test_editing_a_draft_makes_the_same_number_of_queries_for_small_and_big_drafts(
+    protege, mentor, peer, as_user
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = engagement_between(
+        protege, mentor, state="draft", goals=1, peers=[peer], activities=((1, 60),)
+    )
+    big = engagement_between(
+        protege,
+        mentor,
+        state="draft",
+        goals=2,
+        peers=[peer, EmployeeFactory()],
+        activities=((1, 60), (2, 30), (3, 45)),
+    )
+    client = as_user(protege)
+
+    def queries(engagement) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("engagements:edit", args=[engagement.pk])).status_code == 200
+        return len(captured)
+
+    assert queries(small) == queries(big)
