@@ -146,6 +146,20 @@ def proposal_data(form: ProposalForm, goals, activities) -> ProposalData:
     )
 
 
+def colleague_by_email(label: str, help_text: str) -> forms.ModelChoiceField:
+    """An optional colleague, typed as their work email, with the page's datalist of
+    likely names (any directory email works)."""
+    return forms.ModelChoiceField(
+        Employee.objects.active(),
+        required=False,
+        to_field_name="email",
+        label=label,
+        widget=forms.EmailInput(attrs={"list": "mentor-options", "autocomplete": "off"}),
+        error_messages={"invalid_choice": "Nobody in the directory has that email address."},
+        help_text=help_text,
+    )
+
+
 class DeclineForm(forms.Form):
     PRESETS = {
         Engagement.DeclineReason.NOT_NOW: (
@@ -170,14 +184,9 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Leave empty to send the message that goes with the reason.",
     )
-    suggested_mentor = forms.ModelChoiceField(
-        Employee.objects.active(),
-        required=False,
-        to_field_name="email",
-        label="Suggest another mentor (optional)",
-        widget=forms.EmailInput(attrs={"list": "mentor-options", "autocomplete": "off"}),
-        error_messages={"invalid_choice": "Nobody in the directory has that email address."},
-        help_text="Their work email; start typing to see colleagues with the same skills.",
+    suggested_mentor = colleague_by_email(
+        "Suggest another mentor (optional)",
+        "Their work email; start typing to see colleagues with the same skills.",
     )
 
     def clean(self):
@@ -230,15 +239,7 @@ class ThankYouForm(forms.Form):
 
 class AdviceForm(forms.Form):
     next_area = forms.CharField(label="Next area to develop", max_length=200)
-    next_mentor = forms.ModelChoiceField(
-        Employee.objects.active(),
-        required=False,
-        to_field_name="email",
-        label="Who could mentor that next (optional)",
-        widget=forms.EmailInput(attrs={"list": "mentor-options", "autocomplete": "off"}),
-        error_messages={"invalid_choice": "Nobody in the directory has that email address."},
-        help_text="Their work email.",
-    )
+    next_mentor = colleague_by_email("Who could mentor that next (optional)", "Their work email.")
 
 
 class ProgrammeFilterForm(forms.Form):
