@@ -420,8 +420,9 @@ def generated_people(count: int, taken: set[str], seed: int = 2026) -> list[Pers
 
 def seed_engagements(now) -> int:
     """A few engagements around the demo logins, so every page has something to show:
-    a finished one with thanks and advice, an active one with logged time, and a
-    proposal waiting in the demo mentor's inbox. Only on a fresh demo."""
+    a finished one with thanks and advice, one that ended and waits for its wrap-up, an
+    active one with logged time, and a proposal waiting in the demo mentor's inbox.
+    Only on a fresh demo."""
     import datetime as dt
 
     from directory.models import Employee
@@ -504,6 +505,34 @@ def seed_engagements(now) -> int:
         next_mentor=people["daniel.okafor"],
         now=past + dt.timedelta(days=23),
     )
+
+    # Ended three days ago and waiting for its wrap-up: the end of the journey to try.
+    ended = now - dt.timedelta(days=24)
+    to_wrap = engagement(
+        "priya.patel",
+        "daniel.okafor",
+        "Opening a negotiation",
+        [
+            ("Open a negotiation with a clear anchor", "Daniel agrees my opening is credible"),
+            ("Prepare my walk-away point", "I write it down before the call"),
+        ],
+        ended,
+        21,
+        [("interview", 2, 45), ("review", 1, 60)],
+        "discussions",
+        "Role-play two openings with Daniel and debrief.",
+    )
+    workflow.accept(to_wrap, by=people["daniel.okafor"], now=ended + dt.timedelta(hours=2))
+    for day in (4, 12):
+        workflow.log_meeting(
+            to_wrap,
+            by=people["priya.patel"],
+            held_on=(ended + dt.timedelta(days=day)).date(),
+            minutes=45,
+            note="Practised the anchor.",
+            now=ended + dt.timedelta(days=day),
+        )
+    workflow.complete(to_wrap, now=ended + dt.timedelta(days=21))
 
     recent = now - dt.timedelta(days=6)
     active = engagement(
