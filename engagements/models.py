@@ -70,14 +70,6 @@ class EngagementQuerySet(models.QuerySet):
     def for_protege(self, employee: Employee) -> EngagementQuerySet:
         return self.filter(protege=employee)
 
-    def involving(self, employee: Employee) -> EngagementQuerySet:
-        """Where this person is the protégé, the mentor or an invited peer."""
-        return self.filter(
-            models.Q(protege=employee)
-            | models.Q(mentor=employee)
-            | models.Q(participants__employee=employee)
-        ).distinct()
-
     def active(self) -> EngagementQuerySet:
         return self.filter(state=Engagement.State.ACTIVE)
 
@@ -168,10 +160,6 @@ class Engagement(models.Model):
         from django.urls import reverse
 
         return reverse("engagements:detail", args=[self.pk])
-
-    @property
-    def budget_hours(self) -> float:
-        return self.budget_minutes / 60
 
     @property
     def is_open(self) -> bool:

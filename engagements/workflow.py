@@ -475,12 +475,6 @@ def program_zone(program: Program) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(program.time_zone)
 
 
-def end_of(engagement: Engagement) -> dt.datetime:
-    """The agreed end is the end of the end date in the programme's time zone."""
-    day_after = engagement.end_date + dt.timedelta(days=1)
-    return dt.datetime.combine(day_after, dt.time.min, tzinfo=program_zone(engagement.program))
-
-
 # ---------------------------------------------------------------------------
 # Peers
 

@@ -137,13 +137,6 @@ class TestEndAndCancel:
         assert Notification.objects.filter(recipient=protege, kind="cancelled").exists()
         assert not Notification.objects.filter(recipient=mentor, kind="cancelled").exists()
 
-    def test_the_end_is_the_end_of_the_end_date_in_the_programmes_time_zone(self, protege, mentor):
-        engagement = engagement_between(protege, mentor, start=dt.date(2027, 3, 1), days=10)
-        end = workflow.end_of(engagement)
-        assert end.isoformat() == "2027-03-11T00:00:00+00:00"  # Europe/London, winter
-        engagement.end_date = dt.date(2027, 7, 1)
-        assert workflow.end_of(engagement).isoformat() == "2027-07-02T00:00:00+01:00"
-
 
 class TestWrapUp:
     def test_the_protege_marks_goals_and_thanks_the_mentor(self, protege, mentor, as_user):
