@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, FloatField, Func, Q, Value
 from django.db.models.functions import Greatest, Length, Lower
 
@@ -47,26 +47,33 @@ class Levenshtein(Func):
 
 
 # For every typed word: its English stem, then the vocabulary words that start with it
-# (people type as they search), that are one edit away (two for long words), or that
-# are the word with two neighbouring letters swapped ("smtih" → smith).
+# (people type as they search), that are the word with two neighbouring letters swapped
+# ("smtih" → smith), or that are one edit away (two for long words). The first line of
+# the WHERE only uses indexes (trigram GIN for LIKE and %, the unique b-tree for =), so
+# the edit distance is computed for a handful of candidates, not the whole vocabulary.
 CORRECTIONS_SQL = """
 WITH typed AS (
-    SELECT i, word, swaps, trim(both '''' from coalesce(
-        nullif(strip(to_tsvector('english', word))::text, ''), quote_literal(word))) AS stem,
+    SELECT i, word, tsvector_to_array(to_tsvector('english', swaps)) AS swaps,
+        trim(both '''' from coalesce(
+            nullif(strip(to_tsvector('english', word))::text, ''), quote_literal(word))) AS stem,
         CASE WHEN length(word) <= 2 THEN 0 WHEN length(word) <= 7 THEN 1 ELSE 2 END AS tol
     FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(word, swaps, i)
 )
 SELECT s.i, s.stem, c.word FROM typed s
 CROSS JOIN LATERAL (
     SELECT t.word FROM directory_searchterm t
-    WHERE t.word LIKE s.stem || '%%'
-       OR t.word = ANY(tsvector_to_array(to_tsvector('english', s.swaps)))
-       OR levenshtein_less_equal(s.stem, t.word, s.tol) <= s.tol
-       OR levenshtein_less_equal(s.word, t.word, s.tol) <= s.tol
+    WHERE (t.word LIKE s.stem || '%%' OR t.word = ANY(s.swaps)
+           OR t.word %% s.stem OR t.word %% s.word)
+      AND (t.word LIKE s.stem || '%%' OR t.word = ANY(s.swaps)
+           OR levenshtein_less_equal(s.stem, t.word, s.tol) <= s.tol
+           OR levenshtein_less_equal(s.word, t.word, s.tol) <= s.tol)
     ORDER BY levenshtein(s.stem, t.word), t.word
     LIMIT %s
 ) c
 """
+# Low enough that one typo in a short word still shares a trigram or two ("jon"/"john"
+# is 0.29); the edit distance then decides.
+TRIGRAM_THRESHOLD = "0.2"
 
 
 def swaps(word: str) -> str:
@@ -79,7 +86,11 @@ def corrected_query(text: str) -> str | None:
     words = words_of(text)
     if not words:
         return None
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # set_config(..., true) lasts until the end of this transaction only.
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [TRIGRAM_THRESHOLD]
+        )
         cursor.execute(CORRECTIONS_SQL, [words, [swaps(w) for w in words], CORRECTIONS_PER_WORD])
         rows = cursor.fetchall()
     alternatives: dict[int, set[str]] = {}
