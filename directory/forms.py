@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from directory.models import Department, Employee, Skill
 
@@ -26,7 +27,7 @@ class DirectorySearchForm(forms.Form):
         empty_label="Any department",
     )
     location = forms.ChoiceField(required=False)
-    open = forms.BooleanField(label="Open to mentoring", required=False)
+    open = forms.BooleanField(label="Available to mentor now", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,7 +50,7 @@ class DirectorySearchForm(forms.Form):
         if data.get("location"):
             qs = qs.filter(location=data["location"])
         if data.get("open"):
-            qs = qs.filter(open_to_mentoring=True, mentoring_capacity__gt=0)
+            qs = qs.available_to_mentor(timezone.localdate())
         return qs.search(data.get("q", ""))
 
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -43,8 +45,31 @@ class EmployeeQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def for_listing(self) -> EmployeeQuerySet:
-        """What a card needs: department in the same query, skills in one more."""
-        return self.select_related("department").prefetch_related("skills")
+        """What a card needs: department and mentoring load in the same query, skills in
+        one more."""
+        return self.with_load().select_related("department").prefetch_related("skills")
+
+    def with_load(self) -> EmployeeQuerySet:
+        """`load`: engagements this person mentors now."""
+        from engagements.models import Engagement
+
+        active = (
+            Engagement.objects.filter(mentor=models.OuterRef("pk"), state="active")
+            .values("mentor")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            load=Coalesce(models.Subquery(active, output_field=models.IntegerField()), 0)
+        )
+
+    def available_to_mentor(self, today: datetime.date) -> EmployeeQuerySet:
+        """Open to mentoring, not snoozed, with a free slot."""
+        return (
+            self.with_load()
+            .filter(open_to_mentoring=True, load__lt=models.F("mentoring_capacity"))
+            .exclude(snoozed_until__gt=today)
+        )
 
     def search(self, text: str) -> EmployeeQuerySet:
         from directory.search import search_employees
@@ -123,6 +148,17 @@ class Employee(models.Model):
     @property
     def first_name(self) -> str:
         return self.full_name.split(" ")[0]
+
+    def availability(self, today: datetime.date) -> tuple[bool, str]:
+        """(available, in words) for a card or a profile; needs `with_load()`."""
+        if self.snoozed_until and self.snoozed_until > today:
+            return False, f"Not taking requests until {self.snoozed_until:%-d %B %Y}"
+        if not self.open_to_mentoring or not self.mentoring_capacity:
+            return False, "Not mentoring now"
+        free = self.mentoring_capacity - self.load
+        if free <= 0:
+            return False, "At capacity"
+        return True, f"Open to mentoring · {free} slot{'s' if free != 1 else ''} free"
 
     @property
     def initials(self) -> str:

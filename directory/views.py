@@ -3,7 +3,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
@@ -14,7 +13,7 @@ from directory.models import Employee, Skill
 from directory.people import current_employee
 from directory.suggestions import skills_in_text, suggest_mentors
 from engagements.access import programme_admin_required
-from engagements.workflow import mentor_load, mentor_record, micro_mentors_last_year
+from engagements.workflow import mentor_record, micro_mentors_last_year
 from mentorship.middleware import TIME_ZONE_SESSION_KEY
 
 PAGE_SIZE = 20
@@ -44,6 +43,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     employee = get_object_or_404(
         Employee.objects.active()
+        .with_load()
         .select_related("department", "manager")
         .prefetch_related(
             "skills",
@@ -67,8 +67,6 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_me": employee == me,
         "record": mentor_record(employee),
         "micro_mentors": micro_mentors_last_year(employee),
-        "load": mentor_load(employee),
-        "today": timezone.localdate(),
     }
     return render(request, "directory/employee_detail.html", context)
 

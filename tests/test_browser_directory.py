@@ -108,12 +108,12 @@ def test_filters_narrow_the_live_results(directory_page: Page):
     remember_this_page_load(page)
 
     page.get_by_label("Department").select_option(label="Sales")
-    page.get_by_label("Open to mentoring").check()
+    page.get_by_label("Available to mentor now").check()
 
     expect(page).to_have_url(re.compile(r"department=sales"))
     expect(page).to_have_url(re.compile(r"open=on"))
     expect(cards.filter(has_not=in_sales)).to_have_count(0)
-    expect(cards.filter(has_text="Not mentoring now")).to_have_count(0)
+    expect(cards.locator(".badge.unavailable")).to_have_count(0)
     expect(cards.filter(has_text="Daniel Okafor")).to_be_visible()
     assert_page_was_not_reloaded(page)
 

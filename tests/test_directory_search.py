@@ -148,3 +148,29 @@ def test_directory_makes_the_same_number_of_queries_for_5_and_50_results(
         return len(queries)
 
     assert queries_for(5, "Forecasting") == queries_for(50, "Budgeting")
+
+
+def test_cards_say_who_is_available_to_mentor_now_and_the_filter_keeps_only_them(protege, as_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import engagement_between
+
+    free = EmployeeFactory(full_name="Fran Free", skills=["Pricing"], mentoring_capacity=2)
+    full = EmployeeFactory(full_name="Fred Full", skills=["Pricing"], mentoring_capacity=1)
+    engagement_between(EmployeeFactory(level=1), full)
+    EmployeeFactory(
+        full_name="Sue Snoozed",
+        skills=["Pricing"],
+        snoozed_until=timezone.localdate() + dt.timedelta(days=30),
+    )
+    client = as_user(protege)
+    html = client.get(reverse("directory:index"), {"skill": "pricing"}).content.decode()
+    assert "Open to mentoring · 2 slots free" in html
+    assert "At capacity" in html
+    assert "Not taking requests until" in html
+    html = client.get(reverse("directory:index"), {"skill": "pricing", "open": "on"}).content
+    results = html.decode()[html.decode().index('id="results"') :]
+    assert free.full_name in results
+    assert "Fred Full" not in results and "Sue Snoozed" not in results

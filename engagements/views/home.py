@@ -16,6 +16,8 @@ from engagements.models import Engagement, Notification, Participant
 
 State = Engagement.State
 NOTIFICATIONS_SHOWN = 15
+# Within each role: what is running, then what is waiting, then what is over.
+STATE_ORDER = {State.ACTIVE: 0, State.PROPOSED: 1, State.DRAFT: 2, State.COMPLETED: 3}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,6 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
         action = needed_action(e, me, role)
         if action:
             needs_me.append((e, action))
+    for group in (as_protege, as_mentor, as_peer):
+        group.sort(key=lambda e: STATE_ORDER.get(e.state, len(STATE_ORDER)))
     notifications = (
         Notification.objects.for_person(me)
         .select_related("engagement", "actor")
