@@ -6,7 +6,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import slugify
@@ -168,8 +168,7 @@ class Employee(models.Model):
     def refresh_search(self) -> None:
         from directory.search import refresh_search_vectors
 
-        if connection.vendor == "postgresql":
-            refresh_search_vectors([self.pk])
+        refresh_search_vectors([self.pk])
 
 
 class SearchTerm(models.Model):

@@ -29,11 +29,21 @@ def link_employee(user: AbstractBaseUser) -> Employee | None:
     return employee
 
 
-def current_employee(request: HttpRequest) -> Employee:
-    """The signed-in person's directory entry; cached on the request."""
+def employee_of(request: HttpRequest) -> Employee | None:
+    """The signed-in person's directory entry, or None; looked up once per request."""
     if not hasattr(request, "_employee"):
-        employee = Employee.objects.select_related("department").filter(user=request.user).first()
-        request._employee = employee or link_employee(request.user)
-    if request._employee is None:
-        raise Http404("No directory entry for this login.")
+        user = request.user
+        employee = None
+        if user.is_authenticated:
+            employee = Employee.objects.select_related("department").filter(user=user).first()
+            employee = employee or link_employee(user)
+        request._employee = employee
     return request._employee
+
+
+def current_employee(request: HttpRequest) -> Employee:
+    """The signed-in person's directory entry; 404 for a login without one."""
+    employee = employee_of(request)
+    if employee is None:
+        raise Http404("No directory entry for this login.")
+    return employee

@@ -7,19 +7,12 @@ from directory.demo import DEMO_LOGINS
 def site(request: HttpRequest) -> dict:
     """Site-wide template values. The navigation counts are callables, so a page that
     does not render the navigation (an htmx partial) runs none of their queries."""
-    from directory.models import Employee
+    from directory.people import employee_of
     from engagements.access import is_programme_admin as check_admin
     from engagements.models import Engagement, Notification
 
-    cache: dict = {}
-
     def me():
-        if "me" not in cache:
-            user = request.user
-            cache["me"] = (
-                Employee.objects.filter(user=user).first() if user.is_authenticated else None
-            )
-        return cache["me"]
+        return employee_of(request)
 
     def is_programme_admin() -> bool:
         return bool(me()) and check_admin(request.user, me())

@@ -84,12 +84,17 @@ def test_personal_pages_are_open_to_every_employee_and_show_only_their_own(
     assert client.get(url).status_code == 302
     for persona in PERSONAS:
         client.force_login(people[persona].user)
-        html = client.get(url).content.decode()
+        response = client.get(url)
+        assert response.status_code == 200, persona
+        html = response.content.decode()
         shows = "Negotiating agency contracts" in html
         if url_name == "engagements:inbox":
             assert shows == (persona == "mentor"), persona
         elif url_name == "engagements:home":
             assert shows == (persona in ("protege", "mentor")), persona
+        else:  # a blank proposal form (the title's help text happens to use the same words)
+            assert 'value="Negotiating agency contracts"' not in html, persona
+            assert 'name="action" value="propose"' in html, persona
 
 
 def test_programme_admins_do_not_see_private_meeting_notes(client, people):

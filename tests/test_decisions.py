@@ -267,3 +267,11 @@ def test_the_inbox_makes_the_same_number_of_queries_for_1_and_8_proposals(mentor
     one = queries()
     propose(7)
     assert queries() == one
+
+
+def test_a_decision_never_redirects_to_another_site(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(mentor).post(
+        reverse("engagements:accept", args=[engagement.pk]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == engagement.get_absolute_url()

@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.models import Employee
@@ -59,14 +60,21 @@ def mentor_options(mentor: Employee) -> list[Employee]:
 
 
 def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -> HttpResponse:
-    """After a decision: the swapped card for htmx, the engagement page otherwise."""
+    """After a decision: the swapped card for htmx, the page it came from otherwise.
+    A refused decision means someone else changed the state: show what it is now."""
+    engagement = access.engagement
+    if error:
+        engagement.refresh_from_db()
     if request.htmx:
-        access.engagement.decline_form = form or decline_form(access.engagement)
-        context = {"engagement": access.engagement, "me": access.me, "error": error}
+        engagement.decline_form = form or decline_form(engagement)
+        context = {"engagement": engagement, "me": access.me, "error": error}
         return render(request, "engagements/inbox.html#card", context)
     if error:
         messages.error(request, error)
-    return redirect(request.POST.get("next") or access.engagement.get_absolute_url())
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = engagement.get_absolute_url()
+    return redirect(back)
 
 
 @require_POST
@@ -75,11 +83,10 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         workflow.accept(access.engagement, by=access.me)
     except TransitionError as exc:
-        access = engagement_for(request, pk, role="mentor")
         return _card(request, access, error=str(exc))
     if not request.htmx:
         messages.success(request, f"Accepted. {access.engagement.protege.first_name} is told.")
-    return _card(request, engagement_for(request, pk, role="mentor"))
+    return _card(request, access)
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,10 +97,10 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             workflow.decline(access.engagement, by=access.me, **form.cleaned_data)
         except TransitionError as exc:
-            return _card(request, engagement_for(request, pk, role="mentor"), error=str(exc))
+            return _card(request, access, error=str(exc))
         if not request.htmx:
             messages.success(request, "Declined, kindly. The protégé has your message.")
-        return _card(request, engagement_for(request, pk, role="mentor"))
+        return _card(request, access)
     if request.htmx and request.method == "POST":
         return _card(request, access, form=form)
     context = {

@@ -38,6 +38,11 @@ def render_detail(
     wrap_up = WrapUp.objects.filter(engagement=engagement).select_related("next_mentor").first()
     goals = list(engagement.goals.all())
     today = timezone.localdate(timezone=workflow.program_zone(engagement.program))
+    awaits_advice = (
+        access.is_mentor
+        and engagement.state == Engagement.State.COMPLETED
+        and not (wrap_up and wrap_up.advised_at)
+    )
     context = {
         "access": access,
         "engagement": engagement,
@@ -54,8 +59,7 @@ def render_detail(
         "thank_form": thank_form or ThankYouForm(goals=goals),
         "advice_form": advice_form or AdviceForm(),
         "cancel_form": cancel_form or CancelForm(),
-        "mentor_options": mentor_options(engagement.mentor) if access.is_mentor else [],
-        "follow_ons": list(engagement.follow_ons.exclude(state=Engagement.State.DRAFT)),
+        "mentor_options": mentor_options(engagement.mentor) if awaits_advice else [],
         "others": others_who_could_help(access) if partial is None else [],
     }
     template = "engagements/detail.html" + (f"#{partial}" if partial else "")

@@ -108,6 +108,7 @@ class ProposalPage:
         }
 
     def _build(self) -> None:
+        self._chosen_cache: dict[str, list[Employee]] = {}
         if self.post is not None:
             self.form = ProposalForm(self.post)
             self.goals = GoalFormSet(self.post, prefix="goals")
@@ -189,6 +190,11 @@ class ProposalPage:
         return _unique([*chosen, *found])
 
     def _chosen(self, name: str) -> list[Employee]:
+        if name not in self._chosen_cache:
+            self._chosen_cache[name] = self._lookup_chosen(name)
+        return self._chosen_cache[name]
+
+    def _lookup_chosen(self, name: str) -> list[Employee]:
         if self.post is not None:
             ids = [i for i in self.post.getlist(name) if i.isdigit()]
         else:
