@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from directory.demo import DEMO_LOGINS
+from mentorship.demo import DEMO_LOGINS
 
 
 def site(request: HttpRequest) -> dict:

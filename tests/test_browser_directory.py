@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from directory.demo import DEMO_PASSWORD
+from mentorship.demo import DEMO_PASSWORD
 from tests.browser import assert_accessible, sign_in
 from tests.factories import PASSWORD, SkillFactory
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from directory.demo import DEMO_PASSWORD
 from engagements.models import Engagement
+from mentorship.demo import DEMO_PASSWORD
 from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from directory.demo import DEMO_PASSWORD
 from directory.models import Employee
 from engagements.models import Engagement, Program
+from mentorship.demo import DEMO_PASSWORD
 from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

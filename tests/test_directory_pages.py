@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from directory.demo import DEMO_LOGINS
 from directory.models import Employee, Skill
+from mentorship.demo import DEMO_LOGINS
 from tests.factories import EmployeeFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.demo import DEMO_LOGINS, DEMO_PASSWORD
+from mentorship.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

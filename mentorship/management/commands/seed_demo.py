@@ -7,16 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from directory.demo import (
-    DEMO_LOGINS,
-    DEMO_PASSWORD,
-    fixed_people,
-    generated_people,
-    seed_engagements,
-)
 from directory.models import Department, Employee, Skill
 from directory.search import analyze, refresh_search_vectors
 from engagements.models import Program
+from mentorship.demo import DEMO_LOGINS, DEMO_PASSWORD
+from mentorship.demo.company import fixed_people, generated_people
+from mentorship.demo.engagements import seed_engagements
 
 BATCH = 2000
 
