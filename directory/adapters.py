@@ -4,9 +4,8 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest
 
+from directory.logins import TIME_ZONE_SESSION_KEY, link_or_create_employee
 from directory.models import Employee
-from directory.people import link_employee
-from mentorship.middleware import TIME_ZONE_SESSION_KEY
 
 
 def email_may_sign_up(email: str) -> bool:
@@ -30,7 +29,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request: HttpRequest, user) -> None:
         super().login(request, user)
-        employee = link_employee(user)
+        employee = link_or_create_employee(user)
         if employee:
             request.session[TIME_ZONE_SESSION_KEY] = employee.time_zone
 

@@ -1,7 +1,9 @@
+import datetime as dt
+
 from django import forms
-from django.utils import timezone
 
 from directory.models import Department, Employee, Skill
+from directory.search import search_employees
 
 
 def location_choices() -> list[tuple[str, str]]:
@@ -29,8 +31,9 @@ class DirectorySearchForm(forms.Form):
     location = forms.ChoiceField(required=False)
     open = forms.BooleanField(label="Available to mentor now", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
+        self.today = today  # the programme's date: who is available to mentor now
         cache: list = []
 
         def once() -> list[tuple[str, str]]:
@@ -50,8 +53,8 @@ class DirectorySearchForm(forms.Form):
         if data.get("location"):
             qs = qs.filter(location=data["location"])
         if data.get("open"):
-            qs = qs.available_to_mentor(timezone.localdate())
-        return qs.search(data.get("q", ""))
+            qs = qs.available_to_mentor(self.today)
+        return search_employees(qs, data.get("q", ""))
 
 
 class SkillsField(forms.ModelMultipleChoiceField):

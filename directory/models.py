@@ -6,8 +6,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models.functions import Coalesce
+from django.db import connection, models
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -45,36 +44,17 @@ class EmployeeQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def for_listing(self) -> EmployeeQuerySet:
-        """What a card needs: department and mentoring load in the same query, skills in
-        one more."""
-        return self.with_load().select_related("department").prefetch_related("skills")
-
-    def with_load(self) -> EmployeeQuerySet:
-        """`load`: engagements this person mentors now."""
-        from engagements.models import Engagement
-
-        active = (
-            Engagement.objects.filter(mentor=models.OuterRef("pk"), state="active")
-            .values("mentor")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
-        return self.annotate(
-            load=Coalesce(models.Subquery(active, output_field=models.IntegerField()), 0)
-        )
+        """What a card needs: department in the same query, skills in one more."""
+        return self.select_related("department").prefetch_related("skills")
 
     def available_to_mentor(self, today: datetime.date) -> EmployeeQuerySet:
-        """Open to mentoring, not snoozed, with a free slot."""
-        return (
-            self.with_load()
-            .filter(open_to_mentoring=True, load__lt=models.F("mentoring_capacity"))
-            .exclude(snoozed_until__gt=today)
-        )
-
-    def search(self, text: str) -> EmployeeQuerySet:
-        from directory.search import search_employees
-
-        return search_employees(self, text)
+        """Open to mentoring, not snoozed on `today`, with a free slot: the one definition
+        that proposing, accepting, suggestions and the directory filter share."""
+        return self.filter(
+            is_active=True,
+            open_to_mentoring=True,
+            mentoring_load__lt=models.F("mentoring_capacity"),
+        ).exclude(snoozed_until__gt=today)
 
 
 class Employee(models.Model):
@@ -121,6 +101,10 @@ class Employee(models.Model):
         validators=[MaxValueValidator(80)],
         help_text="Hours of mentoring you can promise in a month, across engagements.",
     )
+    # Engagements this person mentors now: a stored figure, claimed and released by the
+    # engagements app in the same transaction as accept / complete / cancel, so capacity
+    # holds at accept even when two accepts race, and listings never count engagements.
+    mentoring_load = models.PositiveSmallIntegerField(default=0, editable=False)
     snoozed_until = models.DateField(
         "Not taking requests until",
         null=True,
@@ -149,15 +133,28 @@ class Employee(models.Model):
     def first_name(self) -> str:
         return self.full_name.split(" ")[0]
 
+    @property
+    def free_slots(self) -> int:
+        return max(self.mentoring_capacity - self.mentoring_load, 0)
+
+    def is_available_to_mentor(self, today: datetime.date) -> bool:
+        """The same rule as `EmployeeQuerySet.available_to_mentor`, for one person."""
+        return (
+            self.is_active
+            and self.open_to_mentoring
+            and self.free_slots > 0
+            and not (self.snoozed_until and self.snoozed_until > today)
+        )
+
     def availability(self, today: datetime.date) -> tuple[bool, str]:
-        """(available, in words) for a card or a profile; needs `with_load()`."""
+        """(available, in words) for a card or a profile."""
         if self.snoozed_until and self.snoozed_until > today:
             return False, f"Not taking requests until {self.snoozed_until:%-d %B %Y}"
         if not self.open_to_mentoring or not self.mentoring_capacity:
             return False, "Not mentoring now"
-        free = self.mentoring_capacity - self.load
-        if free <= 0:
+        if not self.free_slots:
             return False, "At capacity"
+        free = self.free_slots
         return True, f"Open to mentoring · {free} slot{'s' if free != 1 else ''} free"
 
     @property
@@ -165,10 +162,25 @@ class Employee(models.Model):
         parts = self.full_name.split()
         return (parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")).upper()
 
-    def refresh_search(self) -> None:
-        from directory.search import refresh_search_vectors
-
-        refresh_search_vectors([self.pk])
+    def managers_above(self) -> list[int]:
+        """The manager, their manager, and so on up: one recursive query."""
+        if self.manager_id is None:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                WITH RECURSIVE chain(id, manager_id, depth) AS (
+                    SELECT id, manager_id, 1 FROM directory_employee WHERE id = %s
+                    UNION ALL
+                    SELECT e.id, e.manager_id, chain.depth + 1
+                    FROM directory_employee e JOIN chain ON e.id = chain.manager_id
+                    WHERE chain.depth < 50
+                )
+                SELECT id FROM chain
+                """,
+                [self.manager_id],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
 
 class SearchTerm(models.Model):

@@ -1,17 +1,19 @@
 """Who may see what. Every engagement view looks its engagement up through
-`engagement_for`; outsiders get 404, exactly as for an engagement that does not exist."""
+`engagement_for`; outsiders get 404, exactly as for an engagement that does not exist.
+What a person may *do* comes from the one table in engagements.rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from directory.logins import current_employee
 from directory.models import Employee
-from directory.people import current_employee
-from engagements.models import Engagement, Participant, Program
+from engagements.models import Engagement, Program
+from engagements.rules import Role, Verb, allowed, may_ever, roles_of
 
 
 def is_programme_admin(user, employee: Employee | None) -> bool:
@@ -30,80 +32,79 @@ def programme_admin_required(view: Callable[..., HttpResponse]) -> Callable[...,
     return wrapper
 
 
+class Can:
+    """`access.can.withdraw` in a template, `access.can["withdraw"]` in Python: may this
+    person do the verb now, by the rules table."""
+
+    def __init__(self, access: Access):
+        self._access = access
+
+    def __getitem__(self, verb: str) -> bool:
+        try:
+            verb = Verb(verb)
+        except ValueError:
+            raise KeyError(verb) from None
+        return allowed(verb, self._access.engagement, self._access.roles)
+
+    def __getattr__(self, verb: str) -> bool:
+        try:
+            return self[verb]
+        except KeyError:
+            raise AttributeError(verb) from None
+
+
 @dataclass
 class Access:
     """An engagement as one person sees it."""
 
     engagement: Engagement
     me: Employee
-    participant: Participant | None
-    is_admin: bool
+    roles: frozenset[Role]
+
+    @cached_property
+    def can(self) -> Can:
+        return Can(self)
 
     @property
     def is_protege(self) -> bool:
-        return self.engagement.protege_id == self.me.pk
+        return Role.PROTEGE in self.roles
 
     @property
     def is_mentor(self) -> bool:
-        return self.engagement.mentor_id == self.me.pk
+        return Role.MENTOR in self.roles
 
     @property
-    def is_peer(self) -> bool:
-        return (
-            self.participant is not None and self.participant.answer == Participant.Answer.ACCEPTED
-        )
+    def is_admin(self) -> bool:
+        """Sees it only as a programme admin: read-only, no private notes."""
+        return self.roles == {Role.ADMIN}
 
     @property
-    def is_invited_peer(self) -> bool:
-        return (
-            self.participant is not None and self.participant.answer == Participant.Answer.INVITED
-        )
-
-    @property
-    def is_member(self) -> bool:
-        """In the engagement: sees the private meeting notes and logs meetings."""
-        return self.is_protege or self.is_mentor or self.is_peer
+    def sees_private_notes(self) -> bool:
+        """In the engagement (protégé, mentor, joined peer): reads the meeting notes."""
+        return bool(self.roles & {Role.PROTEGE, Role.MENTOR, Role.PEER})
 
 
-ROLES: dict[str, Callable[[Access], bool]] = {
-    "any": lambda a: True,
-    "protege": lambda a: a.is_protege,
-    "mentor": lambda a: a.is_mentor,
-    "member": lambda a: a.is_member,
-    "party": lambda a: a.is_protege or a.is_mentor,
-    "invited_peer": lambda a: a.participant is not None,
-}
-
-
-def engagement_for(request: HttpRequest, pk: int, *, role: str = "any") -> Access:
-    """The engagement as the signed-in person may see it, or 404. `role` narrows who may
-    act: only the protégé edits and proposes, only the mentor decides, members log time;
-    a programme admin sees everything read-only."""
-    access = _lookup(request, pk)
-    if not ROLES[role](access):
-        raise Http404("No such engagement.")
-    return access
-
-
-def _lookup(request: HttpRequest, pk: int) -> Access:
+def engagement_for(request: HttpRequest, pk: int, *, action: str | None = None) -> Access:
+    """The engagement as the signed-in person may see it, or 404. With `action`, only a
+    person whose role may ever do that verb gets it (the state is the workflow's to
+    check, so a late click hears "already accepted" instead of a 404)."""
     me = current_employee(request)
     engagement = (
-        Engagement.objects.for_cards().select_related("program", "follows").filter(pk=pk).first()
+        Engagement.objects.for_cards()
+        .select_related("program", "follows", "wrap_up__next_mentor")
+        .filter(pk=pk)
+        .first()
     )
     if engagement is None:
         raise Http404("No such engagement.")
-    participant = next((p for p in engagement.participants.all() if p.employee_id == me.pk), None)
-    if participant and participant.answer == Participant.Answer.DECLINED:
-        participant = None  # declined peers drop out
-    access = Access(engagement, me, participant, is_admin=False)
-    if engagement.state == Engagement.State.DRAFT:
+    roles = roles_of(engagement, me)
+    if engagement.state == Engagement.State.DRAFT and Role.PROTEGE not in roles:
         # A draft is the protégé's own work in progress.
-        if access.is_protege:
-            return access
         raise Http404("No such engagement.")
-    if access.is_protege or access.is_mentor or participant:
-        return access
-    if request.user.is_superuser or engagement.program.admins.filter(pk=me.pk).exists():
-        access.is_admin = True
-        return access
-    raise Http404("No such engagement.")
+    if not roles and (
+        request.user.is_superuser or engagement.program.admins.filter(pk=me.pk).exists()
+    ):
+        roles = frozenset({Role.ADMIN})
+    if not roles or (action and not may_ever(Verb(action), roles)):
+        raise Http404("No such engagement.")
+    return Access(engagement, me, roles)

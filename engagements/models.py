@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 
 from directory.models import TIME_ZONE_CHOICES, Employee
 
@@ -58,6 +63,20 @@ class Program(models.Model):
         program = cls.objects.filter(is_default=True).first()
         return program or cls.objects.get_or_create(name="Micro-mentoring", is_default=True)[0]
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The programme's date: the one clock of every rule about start, end, expiry and
+        reminders. A person's own time zone is for display only."""
+        return timezone.localdate(now or timezone.now(), timezone=self.zone)
+
+    def end_of_day(self, day: dt.date) -> dt.datetime:
+        """The last instant of `day` in the programme's zone: an end date holds until then."""
+        midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
+        return midnight - dt.timedelta(microseconds=1)
+
 
 class TransitionError(Exception):
     """A state change that is not allowed now; the message is for the person."""
@@ -75,6 +94,40 @@ class EngagementQuerySet(models.QuerySet):
 
     def proposed(self) -> EngagementQuerySet:
         return self.filter(state=Engagement.State.PROPOSED)
+
+    def involving(self, employee: Employee) -> EngagementQuerySet:
+        """Everything this person is in: as protégé, as mentor, or as a peer who was
+        invited or joined. Drafts are the protégé's alone."""
+        mine = (
+            models.Q(protege=employee)
+            | models.Q(mentor=employee)
+            | models.Q(
+                participants__employee=employee,
+                participants__answer__in=[Participant.Answer.INVITED, Participant.Answer.ACCEPTED],
+            )
+        )
+        someone_elses_draft = models.Q(state=Engagement.State.DRAFT) & ~models.Q(protege=employee)
+        return self.filter(mine).exclude(someone_elses_draft).distinct()
+
+    def distinct_mentors_since(self, since: dt.datetime) -> int:
+        """How many different mentors these engagements had since then (the method's aim
+        for a protégé: about six a year)."""
+        return (
+            self.filter(
+                state__in=[Engagement.State.ACTIVE, Engagement.State.COMPLETED],
+                decided_at__gte=since,
+            )
+            .values("mentor")
+            .distinct()
+            .count()
+        )
+
+    def tally(self) -> dict[str, int]:
+        """Completed and active engagements, in one query (a mentor's recognition)."""
+        return self.aggregate(
+            completed=models.Count("pk", filter=models.Q(state=Engagement.State.COMPLETED)),
+            active=models.Count("pk", filter=models.Q(state=Engagement.State.ACTIVE)),
+        )
 
     def for_cards(self) -> EngagementQuerySet:
         """Everything an engagement card shows, in a fixed number of queries."""
@@ -157,13 +210,24 @@ class Engagement(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("engagements:detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
         return self.state in (self.State.DRAFT, self.State.PROPOSED, self.State.ACTIVE)
+
+    @property
+    def was_accepted(self) -> bool:
+        """It ran (or runs): its time and meetings are worth showing."""
+        return self.state in (self.State.ACTIVE, self.State.COMPLETED, self.State.CANCELLED)
+
+    def minutes_used(self) -> int:
+        return self.meetings.aggregate(total=models.Sum("minutes"))["total"] or 0
+
+    @property
+    def wrap_up_or_none(self) -> WrapUp | None:
+        # The reverse one-to-one raises when there is no row yet.
+        return getattr(self, "wrap_up", None)
 
 
 class Goal(models.Model):
@@ -260,6 +324,16 @@ class Meeting(models.Model):
         return f"{self.minutes} min on {self.held_on}"
 
 
+class WrapUpQuerySet(models.QuerySet):
+    def thanks_for(self, mentor: Employee) -> WrapUpQuerySet:
+        """The thank-you notes a mentor received, newest first."""
+        return (
+            self.filter(engagement__mentor=mentor, thanked_at__isnull=False)
+            .select_related("engagement__protege")
+            .order_by("-thanked_at")
+        )
+
+
 class WrapUp(models.Model):
     """The end of an engagement: the protégé's thanks, the mentor's advice on what next."""
 
@@ -272,6 +346,8 @@ class WrapUp(models.Model):
     )
     advised_at = models.DateTimeField(null=True, blank=True)
 
+    objects = WrapUpQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"Wrap-up of {self.engagement}"
 
@@ -279,26 +355,26 @@ class WrapUp(models.Model):
 class Event(models.Model):
     """The audit trail: every state change and who made it (None: the system)."""
 
-    LABELS = {
-        "drafted": "started the draft",
-        "propose": "proposed",
-        "accept": "accepted",
-        "decline": "declined",
-        "withdraw": "withdrew the proposal",
-        "expire": "expired: no answer in time",
-        "complete": "ended on the agreed date",
-        "cancel": "cancelled",
-        "peer_joined": "joined as a peer",
-        "peer_declined": "declined to join",
-        "thanked": "thanked the mentor",
-        "advised": "suggested what next",
-    }
+    class Verb(models.TextChoices):
+        # A transition's event has the transition's name (see engagements.rules).
+        DRAFTED = "drafted", "started the draft"
+        PROPOSE = "propose", "proposed"
+        ACCEPT = "accept", "accepted"
+        DECLINE = "decline", "declined"
+        WITHDRAW = "withdraw", "withdrew the proposal"
+        EXPIRE = "expire", "expired: no answer in time"
+        COMPLETE = "complete", "ended on the agreed date"
+        CANCEL = "cancel", "cancelled"
+        PEER_JOINED = "peer_joined", "joined as a peer"
+        PEER_DECLINED = "peer_declined", "declined to join"
+        THANKED = "thanked", "thanked the mentor"
+        ADVISED = "advised", "suggested what next"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    verb = models.CharField(max_length=30)
+    verb = models.CharField(max_length=30, choices=Verb.choices)
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)
     message = models.TextField(blank=True)
@@ -312,7 +388,7 @@ class Event(models.Model):
 
     @property
     def label(self) -> str:
-        return self.LABELS.get(self.verb, self.verb)
+        return self.get_verb_display()
 
 
 class NotificationQuerySet(models.QuerySet):

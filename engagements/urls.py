@@ -1,6 +1,7 @@
 from django.urls import path
 
-from engagements.views import decisions, engagement, home, proposals
+from directory.urls import urlpatterns as directory_own_urls
+from engagements.views import decisions, engagement, home, people, proposals
 
 app_name = "engagements"
 urlpatterns = [
@@ -24,4 +25,13 @@ urlpatterns = [
     path("<int:pk>/cancel/", engagement.cancel, name="cancel"),
     path("<int:pk>/thank/", engagement.thank, name="thank"),
     path("<int:pk>/advise/", engagement.advise, name="advise"),
+]
+
+# The "directory" namespace: the directory's own pages and the ones that show
+# engagement history beside it (included by mentorship.urls under /directory/).
+directory_urlpatterns = [
+    path("", people.directory, name="index"),
+    path("people/<int:pk>/", people.employee_detail, name="employee"),
+    path("import/", people.import_employees, name="import"),
+    *directory_own_urls,
 ]

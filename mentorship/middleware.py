@@ -4,6 +4,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from directory.logins import TIME_ZONE_SESSION_KEY
+
 # No inline scripts or styles anywhere: everything comes from /static/.
 # img-src allows data: for the TOTP QR code allauth renders.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -19,7 +21,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
-TIME_ZONE_SESSION_KEY = "time_zone"
 
 
 class ContentSecurityPolicyMiddleware:

@@ -1,9 +1,13 @@
+import datetime as dt
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 from directory.models import Department, Employee, Skill
 from directory.search import refresh_search_vectors
+from engagements import proposals, transitions
+from engagements.models import Engagement, Program
 
 PASSWORD = "correct horse battery"
 
@@ -77,46 +81,40 @@ def engagement_between(
     days: int = 14,
     title: str = "Negotiating agency contracts",
 ):
-    """An engagement made the way people make them: drafted, proposed, decided."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from engagements import workflow
-    from engagements.models import Engagement
-
-    start = start or timezone.localdate()
-    data = workflow.ProposalData(
+    """An engagement made the way people make them: drafted, proposed, decided. It
+    starts on the programme's date unless told otherwise."""
+    start = start or Program.default().today()
+    data = proposals.ProposalData(
         title=title,
         mentor=mentor,
         role=Engagement.Role.SHADOWING,
         role_detail="Prepare the pricing and take notes on the call.",
         start_date=start,
         end_date=start + dt.timedelta(days=days - 1),
-        goals=[workflow.GoalData(f"Goal {n + 1}", f"Measure {n + 1}") for n in range(goals)],
+        goals=[proposals.GoalData(f"Goal {n + 1}", f"Measure {n + 1}") for n in range(goals)],
         activities=[
-            workflow.ActivityData("discussion", count, minutes) for count, minutes in activities
+            proposals.ActivityData("discussion", count, minutes) for count, minutes in activities
         ],
         peers=list(peers),
     )
-    engagement = workflow.save_draft(data, protege=protege)
+    engagement = proposals.save_draft(data, protege=protege)
     if state == "draft":
         return engagement
-    workflow.propose(engagement, by=protege)
+    proposals.propose(engagement, by=protege)
     if state in ("active", "completed", "cancelled"):
-        workflow.accept(engagement, by=mentor)
+        transitions.accept(engagement, by=mentor)
         for peer in peers:
-            workflow.answer_invitation(engagement, by=peer, join=True)
+            transitions.answer_invitation(engagement, by=peer, join=True)
     if state == "completed":
-        workflow.complete(engagement)
+        transitions.complete(engagement)
     if state == "cancelled":
-        workflow.cancel(engagement, by=protege, reason="Change of priorities")
+        transitions.cancel(engagement, by=protege, reason="Change of priorities")
     if state == "declined":
-        workflow.decline(engagement, by=mentor, reason="not_now")
+        transitions.decline(engagement, by=mentor, reason="not_now")
     if state == "withdrawn":
-        workflow.withdraw(engagement, by=protege)
+        transitions.withdraw(engagement, by=protege)
     if state == "expired":
-        workflow.expire(engagement)
+        transitions.expire(engagement)
     engagement.refresh_from_db()
     assert engagement.state == state, (engagement.state, state)
     return engagement

@@ -98,10 +98,10 @@ def test_personal_pages_are_open_to_every_employee_and_show_only_their_own(
 
 
 def test_programme_admins_do_not_see_private_meeting_notes(client, people):
-    from engagements import workflow
+    from engagements import meetings
 
     engagement = engagement_between(people["protege"], people["mentor"])
-    workflow.log_meeting(
+    meetings.log_meeting(
         engagement,
         by=people["mentor"],
         held_on=engagement.start_date,

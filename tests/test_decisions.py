@@ -76,7 +76,7 @@ def test_a_double_click_accepts_once_and_the_second_is_told(protege, mentor, as_
 @pytest.mark.django_db(transaction=True)
 def test_two_connections_accepting_at_once_make_one_transition(protege, mentor):
     """The race on real PostgreSQL: both threads try at the same moment."""
-    from engagements import workflow
+    from engagements import transitions
     from engagements.models import TransitionError
 
     engagement = engagement_between(protege, mentor, state="proposed")
@@ -86,7 +86,7 @@ def test_two_connections_accepting_at_once_make_one_transition(protege, mentor):
     def accept():
         try:
             barrier.wait()
-            workflow.accept(Engagement.objects.get(pk=engagement.pk), by=mentor)
+            transitions.accept(Engagement.objects.get(pk=engagement.pk), by=mentor)
             outcomes.append("accepted")
         except TransitionError as exc:
             outcomes.append(str(exc))

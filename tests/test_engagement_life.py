@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements import workflow
+from engagements import meetings, proposals, transitions
 from engagements.models import Engagement, Meeting, Notification, TransitionError, WrapUp
 from tests.factories import EmployeeFactory, engagement_between
 
@@ -50,9 +50,9 @@ class TestPeers:
 
     def test_an_invitation_is_answered_once(self, protege, mentor, peer):
         engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
-        workflow.answer_invitation(engagement, by=peer, join=True)
+        transitions.answer_invitation(engagement, by=peer, join=True)
         with pytest.raises(TransitionError, match="already answered"):
-            workflow.answer_invitation(engagement, by=peer, join=False)
+            transitions.answer_invitation(engagement, by=peer, join=False)
 
 
 class TestMeetings:
@@ -69,7 +69,7 @@ class TestMeetings:
         engagement = engagement_between(protege, mentor, peers=[peer])
         log(as_user(mentor), engagement, minutes=60)
         log(as_user(peer), engagement, minutes=30)
-        assert workflow.minutes_used(engagement) == 90
+        assert engagement.minutes_used() == 90
 
     def test_logging_beyond_the_budget_is_refused_and_says_why(self, protege, mentor, as_user):
         engagement = engagement_between(protege, mentor)
@@ -85,7 +85,7 @@ class TestMeetings:
     def test_the_last_minutes_of_the_budget_can_be_used(self, protege, mentor, as_user):
         engagement = engagement_between(protege, mentor)
         log(as_user(protege), engagement, minutes=240)
-        assert workflow.minutes_used(engagement) == 240
+        assert engagement.minutes_used() == 240
 
     def test_logging_after_the_end_date_is_refused(self, protege, mentor, as_user):
         start = timezone.localdate() - dt.timedelta(days=20)
@@ -195,7 +195,7 @@ class TestWrapUp:
         self, protege, mentor, as_user
     ):
         old = engagement_between(protege, mentor, state="completed")
-        workflow.advise_next(old, by=mentor, next_area="Multi-year deals", next_mentor=None)
+        meetings.advise_next(old, by=mentor, next_area="Multi-year deals", next_mentor=None)
         client = as_user(protege)
         response = client.post(reverse("engagements:follow_on", args=[old.pk]))
         draft = Engagement.objects.get(follows=old)
@@ -210,7 +210,7 @@ class TestWrapUp:
         Engagement.objects.filter(pk=draft.pk).update(
             start_date=today, end_date=today + dt.timedelta(days=10)
         )
-        workflow.propose(draft, by=protege)
+        proposals.propose(draft, by=protege)
         as_user(mentor).post(reverse("engagements:decline", args=[draft.pk]), {"reason": "not_now"})
         draft.refresh_from_db()
         assert draft.state == Engagement.State.DECLINED

@@ -223,12 +223,12 @@ def test_a_proposal_breaking_a_rule_is_refused_and_nothing_is_saved(
 
 
 def test_the_server_refuses_a_guard_even_without_the_form(protege, mentor):
-    from engagements import workflow
+    from engagements import proposals
 
     draft = engagement_between(protege, mentor, state="draft", goals=1)
     draft.goals.update(measure="")
-    with pytest.raises(workflow.ProposalError, match="measure of success"):
-        workflow.propose(draft, by=protege)
+    with pytest.raises(proposals.ProposalError, match="measure of success"):
+        proposals.propose(draft, by=protege)
     draft.refresh_from_db()
     assert draft.state == Engagement.State.DRAFT
 
@@ -260,7 +260,7 @@ def test_a_draft_can_be_deleted_but_a_proposal_cannot(protege, mentor, as_user):
 
 
 def test_once_proposed_nobody_can_edit_goals_dates_or_budget(protege, mentor, as_user):
-    from engagements import workflow
+    from engagements import proposals
     from engagements.models import TransitionError
 
     engagement = engagement_between(protege, mentor, state="active")
@@ -269,8 +269,8 @@ def test_once_proposed_nobody_can_edit_goals_dates_or_budget(protege, mentor, as
     response = as_user(protege).post(edit, proposal(mentor, goals=1))
     assert response.status_code == 404
     with pytest.raises(TransitionError, match="stay as agreed"):
-        workflow.save_draft(
-            workflow.ProposalData(title="Longer", mentor=mentor),
+        proposals.save_draft(
+            proposals.ProposalData(title="Longer", mentor=mentor),
             protege=protege,
             engagement=engagement,
         )

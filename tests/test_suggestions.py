@@ -10,12 +10,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Skill
-from directory.suggestions import skills_in_text, suggest_mentors, suggest_peers
-from engagements import workflow
+from directory.search import skills_in_text
+from engagements import meetings, proposals
+from engagements.matching import suggest_mentors, suggest_peers
 from tests.factories import DepartmentFactory, EmployeeFactory, engagement_between
 
 pytestmark = pytest.mark.django_db
 NEGOTIATION = ["Negotiation"]
+
+
+# The propose form's rows as the page sends them: one goal, no activity yet.
+EMPTY_ROWS = {
+    "goals-TOTAL_FORMS": "1",
+    "goals-INITIAL_FORMS": "0",
+    "activities-TOTAL_FORMS": "0",
+    "activities-INITIAL_FORMS": "0",
+}
 
 
 @pytest.fixture
@@ -76,7 +86,7 @@ def org():
     engagement_between(others[2], people["hours_used"])
     # Pia's past mentor recommended Ida as her next mentor.
     past = engagement_between(me, people["past_mentor"], state="completed", title="Writing")
-    workflow.advise_next(
+    meetings.advise_next(
         past,
         by=people["past_mentor"],
         next_area="Negotiation",
@@ -159,7 +169,7 @@ def test_a_snoozed_mentor_cannot_be_proposed_to_and_the_date_is_shown(org, as_us
     from tests.factories import make_login
 
     make_login(org["me"])
-    with pytest.raises(workflow.ProposalError, match="not taking requests until"):
+    with pytest.raises(proposals.ProposalError, match="not taking requests until"):
         engagement_between(org["me"], org["snoozed"])
     make_login(org["snoozed"])
     html = as_user(org["me"]).get(org["snoozed"].get_absolute_url()).content.decode()
@@ -196,12 +206,14 @@ def test_the_suggestion_panel_makes_a_fixed_number_of_queries(org, as_user, clie
     from tests.factories import make_login
 
     make_login(org["me"])
-    url = reverse("directory:suggestions")
+    url = reverse("engagements:new") + "?redraw=suggestions"
     client = as_user(org["me"])
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(url, {"q": "negotiation", "pick": "1"})
+            response = client.post(
+                url, {**EMPTY_ROWS, "goals-0-description": "negotiation"}, HTTP_HX_REQUEST="true"
+            )
         assert "Expert in Negotiation" in response.content.decode()
         return len(captured)
 
@@ -224,13 +236,16 @@ def test_typing_a_goal_suggests_mentors_on_the_propose_page(org, as_user):
     from tests.factories import make_login
 
     make_login(org["me"])
-    response = as_user(org["me"]).get(
-        reverse("directory:suggestions"),
-        {"goals-0-description": "negotiate my first agency contract", "pick": "1"},
+    response = as_user(org["me"]).post(
+        reverse("engagements:new") + "?redraw=suggestions",
+        {**EMPTY_ROWS, "goals-0-description": "negotiate my first agency contract"},
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
     assert html.strip().startswith('<div id="suggestions"')
+    # One keystroke, one request: the peers who want to learn it come along, out of band.
+    assert 'id="peers"' in html and 'hx-swap-oob="true"' in html
+    assert "Tia Teammate" in html
     assert 'type="radio" name="mentor"' in html and "Ida Recommended" in html
 
 

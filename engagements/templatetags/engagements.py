@@ -1,6 +1,6 @@
 from django import template
 
-from engagements.workflow import format_minutes
+from engagements.meetings import format_minutes
 
 register = template.Library()
 

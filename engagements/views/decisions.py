@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from directory.logins import current_employee
 from directory.models import Employee
-from directory.people import current_employee
-from engagements import workflow
+from engagements import transitions
 from engagements.access import Access, engagement_for
 from engagements.forms import DeclineForm
 from engagements.models import Engagement, TransitionError
@@ -35,7 +35,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "proposals": proposals,
         "recent": recent,
-        "load": workflow.mentor_load(me),
+        "load": me.mentoring_load,
         "me": me,
         "mentor_options": mentor_options(me),
     }
@@ -71,17 +71,21 @@ def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -
         return render(request, "engagements/inbox.html#card", context)
     if error:
         messages.error(request, error)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+    back = request.POST.get("next", "")[:500]
+    # A path on this site only; anything else (another host, a view name) goes to the
+    # engagement. HttpResponseRedirect, not redirect(): `next` is a URL, never a name.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, {request.get_host()}, request.is_secure()
+    ):
         back = engagement.get_absolute_url()
-    return redirect(back)
+    return HttpResponseRedirect(back)
 
 
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk, role="mentor")
+    access = engagement_for(request, pk, action="accept")
     try:
-        workflow.accept(access.engagement, by=access.me)
+        transitions.accept(access.engagement, by=access.me)
     except TransitionError as exc:
         return _card(request, access, error=str(exc))
     if not request.htmx:
@@ -91,11 +95,11 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk, role="mentor")
+    access = engagement_for(request, pk, action="decline")
     form = decline_form(access.engagement, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            workflow.decline(access.engagement, by=access.me, **form.cleaned_data)
+            transitions.decline(access.engagement, by=access.me, **form.cleaned_data)
         except TransitionError as exc:
             return _card(request, access, error=str(exc))
         if not request.htmx:
@@ -140,9 +144,9 @@ def decide_from_email(request: HttpRequest, token: str) -> HttpResponse:
         form = DeclineForm(request.POST) if decision.action == "decline" else None
         try:
             if form is None:
-                workflow.accept(engagement, by=me)
+                transitions.accept(engagement, by=me)
             elif form.is_valid():
-                workflow.decline(engagement, by=me, **form.cleaned_data)
+                transitions.decline(engagement, by=me, **form.cleaned_data)
             else:
                 context["form"] = form
                 return render(request, "engagements/decide.html", context)

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from directory.suggestions import skills_in_text, suggest_mentors
-from engagements import workflow
+from engagements import meetings, transitions
 from engagements.access import Access, engagement_for
 from engagements.forms import AdviceForm, CancelForm, MeetingForm, ThankYouForm
-from engagements.models import Engagement, TransitionError, WrapUp
+from engagements.matching import others_who_could_help
+from engagements.models import Engagement, TransitionError
 from engagements.views.decisions import mentor_options
 
 
@@ -33,34 +33,36 @@ def render_detail(
     status: int = 200,
 ) -> HttpResponse:
     engagement = access.engagement
-    meetings = list(engagement.meetings.select_related("logged_by"))
-    used = sum(m.minutes for m in meetings)
-    wrap_up = WrapUp.objects.filter(engagement=engagement).select_related("next_mentor").first()
+    logged = list(engagement.meetings.select_related("logged_by"))
+    used = sum(m.minutes for m in logged)
     goals = list(engagement.goals.all())
-    today = timezone.localdate(timezone=workflow.program_zone(engagement.program))
-    awaits_advice = (
-        access.is_mentor
-        and engagement.state == Engagement.State.COMPLETED
-        and not (wrap_up and wrap_up.advised_at)
+    today = engagement.program.today()
+    shows_others = access.is_protege and engagement.state in (
+        Engagement.State.DECLINED,
+        Engagement.State.EXPIRED,
     )
     context = {
         "access": access,
+        "can": access.can,
         "engagement": engagement,
         "goals": goals,
-        "meetings": meetings,
+        "meetings": logged,
         "used_minutes": used,
+        "left_minutes": max(engagement.budget_minutes - used, 0),
         "used_percent": min(100, round(100 * used / engagement.budget_minutes))
         if engagement.budget_minutes
         else 0,
         "days_left": (engagement.end_date - today).days if engagement.end_date else None,
         "events": engagement.events.select_related("actor"),
-        "wrap_up": wrap_up,
+        "wrap_up": engagement.wrap_up_or_none,
         "meeting_form": meeting_form or MeetingForm(initial={"held_on": today, "minutes": 60}),
         "thank_form": thank_form or ThankYouForm(goals=goals),
         "advice_form": advice_form or AdviceForm(),
         "cancel_form": cancel_form or CancelForm(),
-        "mentor_options": mentor_options(engagement.mentor) if awaits_advice else [],
-        "others": others_who_could_help(access) if partial is None else [],
+        "mentor_options": mentor_options(engagement.mentor) if access.can.advise else [],
+        "others": others_who_could_help(engagement, now=timezone.now())
+        if shows_others and partial is None
+        else [],
     }
     template = "engagements/detail.html" + (f"#{partial}" if partial else "")
     return render(request, template, context, status=status)
@@ -68,11 +70,11 @@ def render_detail(
 
 @require_POST
 def log_meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk, role="member")
+    access = engagement_for(request, pk, action="log_meeting")
     form = MeetingForm(request.POST)
     if form.is_valid():
         try:
-            workflow.log_meeting(access.engagement, by=access.me, **form.cleaned_data)
+            meetings.log_meeting(access.engagement, by=access.me, **form.cleaned_data)
         except TransitionError as exc:
             form.add_error(None, str(exc))
         else:
@@ -88,10 +90,10 @@ def log_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk, role="invited_peer")
+    access = engagement_for(request, pk, action="answer_invitation")
     join = request.POST.get("answer") == "join"
     try:
-        workflow.answer_invitation(access.engagement, by=access.me, join=join)
+        transitions.answer_invitation(access.engagement, by=access.me, join=join)
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(access.engagement)
@@ -104,11 +106,11 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk, role="party")
+    access = engagement_for(request, pk, action="cancel")
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
-            workflow.cancel(access.engagement, by=access.me, reason=form.cleaned_data["reason"])
+            transitions.cancel(access.engagement, by=access.me, reason=form.cleaned_data["reason"])
         except TransitionError as exc:
             messages.error(request, str(exc))
         else:
@@ -119,11 +121,11 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def thank(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk, role="protege")
+    access = engagement_for(request, pk, action="thank")
     form = ThankYouForm(request.POST, goals=list(access.engagement.goals.all()))
     if form.is_valid():
         try:
-            workflow.thank_mentor(
+            meetings.thank_mentor(
                 access.engagement,
                 by=access.me,
                 outcomes=form.outcomes(),
@@ -139,24 +141,14 @@ def thank(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def advise(request: HttpRequest, pk: int) -> HttpResponse:
-    access = engagement_for(request, pk, role="mentor")
+    access = engagement_for(request, pk, action="advise")
     form = AdviceForm(request.POST)
     if form.is_valid():
         try:
-            workflow.advise_next(access.engagement, by=access.me, **form.cleaned_data)
+            meetings.advise_next(access.engagement, by=access.me, **form.cleaned_data)
         except TransitionError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Your advice is with the protégé.")
             return redirect(access.engagement)
     return render_detail(request, access, advice_form=form, status=422)
-
-
-def others_who_could_help(access: Access) -> list:
-    """After a decline or an expiry, the protégé sees who else could help."""
-    engagement = access.engagement
-    if not access.is_protege or engagement.state not in ("declined", "expired"):
-        return []
-    text = " ".join([engagement.title, *(g.description for g in engagement.goals.all())])
-    exclude = [engagement.mentor_id]
-    return suggest_mentors(engagement.protege, skills_in_text(text), exclude=exclude, limit=3)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from directory.people import current_employee
+from directory.logins import current_employee
 from engagements.access import programme_admin_required
 from engagements.forms import ProgrammeFilterForm
-from engagements.models import Engagement, Notification, Participant
+from engagements.models import Engagement, Notification
+from engagements.rules import Role, needed_action, roles_of
 
 State = Engagement.State
 NOTIFICATIONS_SHOWN = 15
@@ -23,24 +23,19 @@ STATE_ORDER = {State.ACTIVE: 0, State.PROPOSED: 1, State.DRAFT: 2, State.COMPLET
 def home(request: HttpRequest) -> HttpResponse:
     me = current_employee(request)
     engagements = list(
-        Engagement.objects.filter(
-            Q(protege=me)
-            | Q(mentor=me)
-            | Q(participants__employee=me, participants__answer__in=["invited", "accepted"])
-        )
-        .distinct()
+        Engagement.objects.involving(me)
         .for_cards()
         .select_related("wrap_up")
         .order_by("-created_at")
     )
-    needs_me, as_protege, as_mentor, as_peer = [], [], [], []
+    needs_me, groups = [], {Role.PROTEGE: [], Role.MENTOR: [], Role.PEER: []}
     for e in engagements:
-        role = "protege" if e.protege_id == me.pk else "mentor" if e.mentor_id == me.pk else "peer"
-        {"protege": as_protege, "mentor": as_mentor, "peer": as_peer}[role].append(e)
-        action = needed_action(e, me, role)
-        if action:
+        roles = roles_of(e, me)
+        role = next((r for r in (Role.PROTEGE, Role.MENTOR) if r in roles), Role.PEER)
+        groups[role].append(e)
+        if action := needed_action(e, me):
             needs_me.append((e, action))
-    for group in (as_protege, as_mentor, as_peer):
+    for group in groups.values():
         group.sort(key=lambda e: STATE_ORDER.get(e.state, len(STATE_ORDER)))
     notifications = (
         Notification.objects.for_person(me)
@@ -51,34 +46,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "me": me,
         "needs_me": needs_me,
         "groups": [
-            ("As protégé", as_protege),
-            ("As mentor", as_mentor),
-            ("As peer", as_peer),
+            ("As protégé", groups[Role.PROTEGE]),
+            ("As mentor", groups[Role.MENTOR]),
+            ("As peer", groups[Role.PEER]),
         ],
         "notifications": notifications,
         "unread": Notification.objects.for_person(me).unread().count(),
     }
     return render(request, "engagements/home.html", context)
-
-
-def needed_action(e: Engagement, me, role: str) -> str:
-    """The one thing this person should do next on this engagement, if any."""
-    wrap_up = getattr(e, "wrap_up", None)  # the reverse one-to-one raises when absent
-    if role == "protege":
-        if e.state == State.DRAFT:
-            return "Finish and propose your draft"
-        if e.state == State.COMPLETED and not (wrap_up and wrap_up.thanked_at):
-            return "Mark your goals and thank your mentor"
-    if role == "mentor":
-        if e.state == State.PROPOSED:
-            return "Accept or decline this proposal"
-        if e.state == State.COMPLETED and not (wrap_up and wrap_up.advised_at):
-            return "Suggest the next area and the next mentor"
-    if role == "peer":
-        invite = next((p for p in e.participants.all() if p.employee_id == me.pk), None)
-        if invite and invite.answer == Participant.Answer.INVITED and e.is_open:
-            return "Join or decline the invitation"
-    return ""
 
 
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:

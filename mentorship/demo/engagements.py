@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from directory.models import Employee
-from engagements import workflow
+from engagements import meetings, proposals, transitions
 from engagements.models import Engagement
 
 
@@ -33,18 +33,18 @@ def seed_engagements(now) -> int:
         return 0
 
     def engagement(protege, mentor, title, goals, start, days, activities, role, detail):
-        data = workflow.ProposalData(
+        data = proposals.ProposalData(
             title=title,
             mentor=people[mentor],
             role=role,
             role_detail=detail,
             start_date=start.date(),
             end_date=(start + dt.timedelta(days=days - 1)).date(),
-            goals=[workflow.GoalData(g, m) for g, m in goals],
-            activities=[workflow.ActivityData(k, c, m) for k, c, m in activities],
+            goals=[proposals.GoalData(g, m) for g, m in goals],
+            activities=[proposals.ActivityData(k, c, m) for k, c, m in activities],
         )
-        draft = workflow.save_draft(data, protege=people[protege], now=start)
-        workflow.propose(draft, by=people[protege], now=start)
+        draft = proposals.save_draft(data, protege=people[protege], now=start)
+        proposals.propose(draft, by=people[protege], now=start)
         return draft
 
     past = now - dt.timedelta(days=60)
@@ -64,9 +64,9 @@ def seed_engagements(now) -> int:
         "discussions",
         "Bring two contracts; ask questions; mark up one myself.",
     )
-    workflow.accept(done, by=people["kenji.tanaka"], now=past + dt.timedelta(hours=3))
+    transitions.accept(done, by=people["kenji.tanaka"], now=past + dt.timedelta(hours=3))
     for day, minutes in ((3, 60), (10, 60), (17, 90)):
-        workflow.log_meeting(
+        meetings.log_meeting(
             done,
             by=people["priya.patel"],
             held_on=(past + dt.timedelta(days=day)).date(),
@@ -74,16 +74,16 @@ def seed_engagements(now) -> int:
             note="Worked through the liability clause.",
             now=past + dt.timedelta(days=day),
         )
-    workflow.complete(done, now=past + dt.timedelta(days=21))
+    transitions.complete(done, now=past + dt.timedelta(days=21))
     goal = done.goals.get()
-    workflow.thank_mentor(
+    meetings.thank_mentor(
         done,
         by=people["priya.patel"],
         outcomes={goal.pk: "met"},
         thank_you="Thank you Kenji — I found the auto-renewal trap in our own contract!",
         now=past + dt.timedelta(days=22),
     )
-    workflow.advise_next(
+    meetings.advise_next(
         done,
         by=people["kenji.tanaka"],
         next_area="Negotiating the renewal itself",
@@ -107,9 +107,9 @@ def seed_engagements(now) -> int:
         "discussions",
         "Role-play two openings with Daniel and debrief.",
     )
-    workflow.accept(to_wrap, by=people["daniel.okafor"], now=ended + dt.timedelta(hours=2))
+    transitions.accept(to_wrap, by=people["daniel.okafor"], now=ended + dt.timedelta(hours=2))
     for day in (4, 12):
-        workflow.log_meeting(
+        meetings.log_meeting(
             to_wrap,
             by=people["priya.patel"],
             held_on=(ended + dt.timedelta(days=day)).date(),
@@ -117,7 +117,7 @@ def seed_engagements(now) -> int:
             note="Practised the anchor.",
             now=ended + dt.timedelta(days=day),
         )
-    workflow.complete(to_wrap, now=ended + dt.timedelta(days=21))
+    transitions.complete(to_wrap, now=ended + dt.timedelta(days=21))
 
     recent = now - dt.timedelta(days=6)
     active = engagement(
@@ -134,8 +134,8 @@ def seed_engagements(now) -> int:
         "shadowing",
         "Shadow Daniel's renewal call, then prepare my own plan.",
     )
-    workflow.accept(active, by=people["daniel.okafor"], now=recent + dt.timedelta(hours=5))
-    workflow.log_meeting(
+    transitions.accept(active, by=people["daniel.okafor"], now=recent + dt.timedelta(hours=5))
+    meetings.log_meeting(
         active,
         by=people["rosa.mendes"],
         held_on=(recent + dt.timedelta(days=2)).date(),

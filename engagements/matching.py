@@ -1,4 +1,5 @@
-"""Mentor and peer suggestions that explain themselves (rules 2 and 5).
+"""Matching: mentor and peer suggestions that explain themselves (rules 2 and 5). They
+read engagement history (load, who mentored whom, recommendations), so they live here.
 
 A good mentor is expert enough but "just out of your league, barely": one or two levels
 above you. Your network (who mentored your manager or your teammates, whom your past
@@ -12,11 +13,8 @@ ranking and the reasons are SQL annotations, computed by the database.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -30,12 +28,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Abs
-from django.utils import timezone
 
 from directory.models import Employee, Skill
+from directory.search import skills_in_text
+from engagements.models import Engagement, Participant, Program, WrapUp
 
-# Mentoring that counts against a mentor's capacity.
-BUSY = ("active",)
+State = Engagement.State
 
 
 @dataclass
@@ -46,57 +44,6 @@ class Suggestion:
     @property
     def reason_text(self) -> str:
         return " · ".join(self.reasons)
-
-
-STOP_WORDS = {"and", "the", "for", "with", "from", "into", "our", "your", "my", "how", "get"}
-
-
-def skills_in_text(text: str, *, limit: int = 3) -> list[Skill]:
-    """The skills a goal's words are about: "get better at negotiating" → Negotiation.
-    One query; word-form and typo tolerant (difflib's close matches over the words of
-    skill names, which it prefilters cheaply); short names (Go, SEO) only match exactly.
-    """
-    words = [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 2 and w not in STOP_WORDS]
-    if not words:
-        return []
-    by_word: dict[str, list[Skill]] = {}
-    for skill in Skill.objects.all():
-        for name_word in set(re.findall(r"[a-z]+", skill.name.lower())):
-            by_word.setdefault(name_word, []).append(skill)
-    fuzzy_words = [w for w in by_word if len(w) >= 4 and w not in STOP_WORDS]
-    best: dict[int, tuple[float, Skill]] = {}
-    for word in words:
-        scores = {word: 1.0} if word in by_word and word not in STOP_WORDS else {}
-        if len(word) >= 3:
-            for close in difflib.get_close_matches(word, fuzzy_words, n=5, cutoff=0.8):
-                scores.setdefault(close, difflib.SequenceMatcher(None, word, close).ratio())
-        for name_word, score in scores.items():
-            for skill in by_word[name_word]:
-                if score > best.get(skill.pk, (0.0, None))[0]:
-                    best[skill.pk] = (score, skill)
-    ranked = sorted(best.values(), key=lambda pair: (-pair[0], pair[1].name))
-    return [skill for _, skill in ranked[:limit]]
-
-
-def reporting_line_above(employee: Employee) -> list[int]:
-    """The manager, their manager, and so on up: one recursive query."""
-    if employee.manager_id is None:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH RECURSIVE chain(id, manager_id, depth) AS (
-                SELECT id, manager_id, 1 FROM directory_employee WHERE id = %s
-                UNION ALL
-                SELECT e.id, e.manager_id, chain.depth + 1
-                FROM directory_employee e JOIN chain ON e.id = chain.manager_id
-                WHERE chain.depth < 50
-            )
-            SELECT id FROM chain
-            """,
-            [employee.manager_id],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def level_phrase(difference: int) -> str:
@@ -111,42 +58,29 @@ def suggest_mentors(
     protege: Employee,
     skills: list[Skill],
     *,
+    today: dt.date | None = None,
     limit: int = 5,
     exclude: list[int] = (),
-    today: dt.date | None = None,
 ) -> list[Suggestion]:
     """The best mentors for these skills, ranked by level closeness, then network, then
-    load, each with its reasons.
+    load, each with its reasons. Only people available to mentor on `today` (the
+    programme's date) are suggested.
 
     Thousands of people may know a common skill, so the ranking is split in two exact
-    parts instead of computing engagement counts for every candidate: the few experts
-    who have any load or any network tie are ranked in full; of everyone else (no load,
-    no ties) only the first `limit` by level closeness can make the list.
+    parts: the few experts who have any load or any network tie are ranked in full; of
+    everyone else (no load, no ties) only the first `limit` by level closeness can make
+    the list. The load is the stored figure on the mentor's row, never a count.
     """
-    from engagements.models import Engagement, WrapUp
-
     if not skills:
         return []
-    today = today or timezone.localdate()
+    today = today or Program.default().today()
     month_start = today.replace(day=1)
     next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
 
-    # Load: concurrent engagements, and hours promised this month (budgets of the
-    # engagements running in it), for every mentor who has any.
-    load: dict[int, tuple[int, int]] = {
-        row["mentor"]: (row["n"], row["minutes"] or 0)
-        for row in Engagement.objects.filter(state__in=BUSY, mentor__skills__in=skills)
-        .values("mentor")
-        .annotate(
-            n=Count("pk"),
-            minutes=Sum(
-                "budget_minutes",
-                filter=Q(start_date__lt=next_month, end_date__gte=month_start),
-            ),
-        )
-    }
     # Network: who mentored the protégé's manager or teammates, who was recommended.
-    mentored = Engagement.objects.filter(state__in=["active", "completed"]).exclude(protege=protege)
+    mentored = Engagement.objects.filter(state__in=[State.ACTIVE, State.COMPLETED]).exclude(
+        protege=protege
+    )
     team_mentored = (
         dict(
             mentored.filter(protege__manager_id=protege.manager_id)
@@ -174,11 +108,9 @@ def suggest_mentors(
     level = protege.level
     expertise = Skill.objects.filter(experts=OuterRef("pk"), pk__in=[s.pk for s in skills])
     experts = (
-        Employee.objects.active()
-        .filter(open_to_mentoring=True, mentoring_capacity__gt=0)
+        Employee.objects.available_to_mentor(today)
         .filter(Exists(expertise))
-        .exclude(pk__in=[protege.pk, *reporting_line_above(protege), *exclude])
-        .exclude(snoozed_until__gt=today)
+        .exclude(pk__in=[protege.pk, *protege.managers_above(), *exclude])
         .select_related("department")
         .annotate(
             expert_in=Subquery(expertise.order_by("name").values("name")[:1]),
@@ -190,18 +122,28 @@ def suggest_mentors(
             ),
         )
     )
-    special = set(load) | set(team_mentored) | manager_mentors | set(recommended)
-    pool = list(experts.filter(pk__in=special)) + list(
-        experts.exclude(pk__in=special).order_by(
-            "level_tier", Abs(F("level") - level), "full_name", "pk"
-        )[:limit]
+    ties = set(team_mentored) | manager_mentors | set(recommended)
+    special = Q(mentoring_load__gt=0) | Q(pk__in=ties)
+    pool = list(experts.filter(special)) + list(
+        experts.exclude(special).order_by("level_tier", Abs(F("level") - level), "full_name", "pk")[
+            :limit
+        ]
+    )
+    # Hours promised this month: budgets of the active engagements running in it.
+    promised = dict(
+        Engagement.objects.filter(
+            state=State.ACTIVE,
+            mentor__in=[p.pk for p in pool if p.mentoring_load],
+            start_date__lt=next_month,
+            end_date__gte=month_start,
+        )
+        .values("mentor")
+        .annotate(minutes=Sum("budget_minutes"))
+        .values_list("mentor", "minutes")
     )
     ranked = []
     for person in pool:
-        person.load, promised = load.get(person.pk, (0, 0))
-        if person.load >= person.mentoring_capacity:
-            continue
-        if promised >= person.mentoring_hours_per_month * 60:
+        if promised.get(person.pk, 0) >= person.mentoring_hours_per_month * 60:
             continue
         person.team_mentored = team_mentored.get(person.pk, 0)
         person.mentored_manager = person.pk in manager_mentors
@@ -212,7 +154,7 @@ def suggest_mentors(
         key = (
             person.level_tier,
             -network,
-            person.load,
+            person.mentoring_load,
             abs(person.level - level),
             person.full_name,
             person.pk,
@@ -231,7 +173,7 @@ def mentor_reasons(person: Employee, protege: Employee) -> list[str]:
     if person.team_mentored:
         n = person.team_mentored
         reasons.append(f"mentored {n} {'person' if n == 1 else 'people'} on your team")
-    free, capacity = person.mentoring_capacity - person.load, person.mentoring_capacity
+    free, capacity = person.free_slots, person.mentoring_capacity
     reasons.append(f"{free} of {capacity} slot{'s' if capacity != 1 else ''} free")
     return reasons
 
@@ -245,8 +187,6 @@ def suggest_peers(
 ) -> list[Suggestion]:
     """Colleagues who want to learn the same thing, not already busy with this mentor;
     same level band and same department first."""
-    from engagements.models import Engagement, Participant
-
     if not skills:
         return []
     skill_ids = [s.pk for s in skills]
@@ -254,7 +194,7 @@ def suggest_peers(
     excluded = [protege.pk] + ([mentor.pk] if mentor else [])
     with_mentor = Q(pk__in=[])
     if mentor:
-        open_states = ["proposed", "active"]
+        open_states = [State.PROPOSED, State.ACTIVE]
         as_protege = Engagement.objects.filter(
             mentor=mentor, protege=OuterRef("pk"), state__in=open_states
         )
@@ -264,7 +204,7 @@ def suggest_peers(
                     employee=OuterRef("pk"),
                     engagement__mentor=mentor,
                     engagement__state__in=open_states,
-                ).exclude(answer="declined")
+                ).exclude(answer=Participant.Answer.DECLINED)
             )
         )
     people = (
@@ -294,3 +234,24 @@ def suggest_peers(
             reasons.append(f"also in {person.department}")
         suggestions.append(Suggestion(person, reasons))
     return suggestions
+
+
+# A mentor who declined this protégé is not offered again for this long.
+DECLINED_RECENTLY = dt.timedelta(days=180)
+
+
+def others_who_could_help(engagement: Engagement, *, now: dt.datetime) -> list[Suggestion]:
+    """After a decline or an expiry: who else could help with the same goals — never
+    this engagement's mentor, nor anyone who declined this protégé lately."""
+    text = " ".join([engagement.title, *(g.description for g in engagement.goals.all())])
+    declined_lately = Engagement.objects.for_protege(engagement.protege).filter(
+        state=State.DECLINED, decided_at__gte=now - DECLINED_RECENTLY
+    )
+    exclude = [engagement.mentor_id, *declined_lately.values_list("mentor", flat=True)]
+    return suggest_mentors(
+        engagement.protege,
+        skills_in_text(text),
+        today=engagement.program.today(now),
+        exclude=exclude,
+        limit=3,
+    )

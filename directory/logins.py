@@ -5,11 +5,13 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 
 from directory.models import Employee
+from directory.search import refresh_search_vectors
 
 
-def link_employee(user: AbstractBaseUser) -> Employee | None:
-    """Link a login to the directory entry with the same email, creating a minimal entry
-    for a company-domain user who was not imported yet (they can complete it)."""
+def link_or_create_employee(user: AbstractBaseUser) -> Employee | None:
+    """At sign-in: link the login to the directory entry with the same email, creating
+    a minimal entry for a company-domain user who was not imported yet (they can
+    complete it). The only place a login gets its employee."""
     employee = Employee.objects.filter(user=user).first()
     if employee:
         return employee
@@ -25,19 +27,20 @@ def link_employee(user: AbstractBaseUser) -> Employee | None:
         except IntegrityError:
             return Employee.objects.filter(email__iexact=email).first()
     employee = Employee.objects.get(user=user)
-    employee.refresh_search()
+    refresh_search_vectors([employee.pk])
     return employee
 
 
 def employee_of(request: HttpRequest) -> Employee | None:
-    """The signed-in person's directory entry, or None; looked up once per request."""
+    """The signed-in person's directory entry, or None; looked up (never written) once
+    per request."""
     if not hasattr(request, "_employee"):
         user = request.user
-        employee = None
-        if user.is_authenticated:
-            employee = Employee.objects.select_related("department").filter(user=user).first()
-            employee = employee or link_employee(user)
-        request._employee = employee
+        request._employee = (
+            Employee.objects.select_related("department").filter(user=user).first()
+            if user.is_authenticated
+            else None
+        )
     return request._employee
 
 
@@ -47,3 +50,7 @@ def current_employee(request: HttpRequest) -> Employee:
     if employee is None:
         raise Http404("No directory entry for this login.")
     return employee
+
+
+# The person's own time zone (for display), remembered in the session at sign-in.
+TIME_ZONE_SESSION_KEY = "time_zone"

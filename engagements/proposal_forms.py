@@ -1,0 +1,354 @@
+"""The propose page's forms as one object: the main form, the goal and activity rows,
+the row actions (add or remove a row, search, redraw) and the live budget total.
+
+Every value is parsed by a Django form before anything is done with it: rows are
+capped, texts bounded, ids typed. Forms parse and normalise; the rules and the writes
+live in engagements.proposals.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import QueryDict
+
+from directory.models import Employee
+from directory.search import search_employees
+from engagements.models import Activity, Engagement, Program
+from engagements.proposals import (
+    ActivityData,
+    GoalData,
+    ProposalData,
+    budget_minutes,
+    goal_limit_message,
+)
+
+MAX_ROWS = 20
+SEARCH_LIMIT = 8
+# Buttons that change the form in place, and the part of the page each one redraws.
+ROW_ACTIONS = {
+    "add_goal": "goals",
+    "remove_goal": "goals",
+    "add_activity": "activities",
+    "remove_activity": "activities",
+    "total": "budget",
+    "find_mentor": "mentor",
+    "find_peers": "peers",
+    "add_peer": "peers",
+    "suggestions": "suggestions",
+    "refresh": None,
+}
+SUBMITS = {"propose", "save"}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def format_value(self, value):
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(
+        max_length=120, help_text="A few words, e.g. “Negotiating agency contracts”."
+    )
+    mentor = forms.ModelChoiceField(
+        Employee.objects.active(), required=False, widget=forms.RadioSelect
+    )
+    role = forms.ChoiceField(
+        label="Your role", choices=Engagement.Role.choices, required=False, widget=forms.RadioSelect
+    )
+    role_detail = forms.CharField(
+        label="What you will do",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E.g. “prepare the renewal pricing and take notes on the call”.",
+    )
+    start_date = forms.DateField(required=False, widget=DateInput)
+    end_date = forms.DateField(required=False, widget=DateInput)
+    peers = forms.ModelMultipleChoiceField(
+        Employee.objects.active(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label="Note to the mentor",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why them, and why now. Optional.",
+    )
+    mentor_q = forms.CharField(required=False, max_length=100)
+    peer_q = forms.CharField(required=False, max_length=100)
+
+
+class GoalForm(forms.Form):
+    description = forms.CharField(label="Goal", max_length=300, required=False)
+    measure = forms.CharField(label="Measure of success", max_length=300, required=False)
+
+    def data_or_none(self) -> GoalData | None:
+        description = self.cleaned_data.get("description", "").strip()
+        measure = self.cleaned_data.get("measure", "").strip()
+        if not description and not measure:
+            return None
+        return GoalData(description or measure, measure if description else "")
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label="Activity", choices=Activity.Kind.choices)
+    description = forms.CharField(label="Details", max_length=200, required=False)
+    count = forms.IntegerField(label="How many", min_value=1, max_value=20, initial=1)
+    minutes_each = forms.IntegerField(
+        label="Minutes each", min_value=15, max_value=480, initial=60, step_size=15
+    )
+
+    def as_data(self) -> ActivityData:
+        c = self.cleaned_data
+        return ActivityData(c["kind"], c["count"], c["minutes_each"], c["description"].strip())
+
+
+GoalFormSet = forms.formset_factory(GoalForm, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS)
+ActivityFormSet = forms.formset_factory(
+    ActivityForm, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS
+)
+NEW_GOAL = {"description": "", "measure": ""}
+NEW_ACTIVITY = {"kind": Activity.Kind.DISCUSSION, "description": "", "count": 1, "minutes_each": 60}
+
+
+class ActionForm(forms.Form):
+    """Which button was pressed: `add_goal`, `remove_goal:1`, `add_peer:42`… A button
+    names it in the POST; an htmx redraw with no button names it in the URL."""
+
+    action = forms.RegexField(r"^[a-z_]{1,20}(:[0-9]{1,9})?$", required=False)
+
+    def parsed(self) -> tuple[str, int | None]:
+        if not self.is_valid() or not self.cleaned_data["action"]:
+            return "", None
+        name, _, index = self.cleaned_data["action"].partition(":")
+        if name not in ROW_ACTIONS and name not in SUBMITS:
+            return "", None
+        return name, int(index) if index else None
+
+
+class StartForm(forms.Form):
+    """`/engagements/new/?mentor=42`: a mentor picked from a profile or a suggestion."""
+
+    mentor = forms.ModelChoiceField(Employee.objects.active(), required=False)
+
+
+def _rows(formset: forms.BaseFormSet, fields: list[str]) -> list[dict]:
+    """The rows as typed (to show them again), each value bounded by its field."""
+    rows = []
+    for form in formset.forms:
+        row = {}
+        for name in fields:
+            value = form[name].value()
+            limit = getattr(form.fields[name], "max_length", None) or 20
+            row[name] = str(value if value is not None else "")[:limit]
+        rows.append(row)
+    return rows
+
+
+def _formset_data(prefix: str, rows: list[dict]) -> dict[str, str]:
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": str(MAX_ROWS),
+    }
+    for i, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"{prefix}-{i}-{name}"] = str(value)
+    return data
+
+
+class ProposalForms:
+    def __init__(
+        self,
+        data: QueryDict | None,
+        *,
+        program: Program,
+        me: Employee,
+        initial: ProposalData | None = None,
+        action: str = "",
+    ):
+        self.program, self.me, self.notice = program, me, ""
+        self.rule_errors: dict[str, list[str]] = {}
+        self.posted = data is not None
+        self.action, self.index = ActionForm({"action": action}).parsed()
+        # Always bound, so one code path reads the values: a new or saved draft is bound
+        # to its initial values.
+        self._bind(data if data is not None else self._initial_data(initial))
+        if self.redraw:
+            self._apply()
+        if not self.submitting:
+            self._hide_errors()  # nothing was submitted yet: nothing to complain about
+
+    @classmethod
+    def from_request(
+        cls, request, *, program: Program, me: Employee, engagement: Engagement | None
+    ) -> ProposalForms:
+        if request.method == "POST":
+            action = request.POST.get("action") or request.GET.get("redraw", "")
+            return cls(request.POST, program=program, me=me, action=action)
+        if engagement is not None:
+            initial = ProposalData.of(engagement)
+        else:
+            start = StartForm(request.GET)
+            mentor = start.cleaned_data["mentor"] if start.is_valid() else None
+            initial = ProposalData(title="", mentor=mentor)
+        return cls(None, program=program, me=me, initial=initial)
+
+    @staticmethod
+    def _initial_data(initial: ProposalData) -> QueryDict:
+        goals = [{"description": g.description, "measure": g.measure} for g in initial.goals]
+        activities = [
+            {
+                "kind": a.kind,
+                "description": a.description,
+                "count": a.count,
+                "minutes_each": a.minutes_each,
+            }
+            for a in initial.activities
+        ]
+        if not initial.activities and initial.mentor is None and not initial.title:
+            activities = [{**NEW_ACTIVITY, "count": 2}]  # a new proposal's usual start
+        data = {
+            "title": initial.title,
+            "mentor": initial.mentor.pk if initial.mentor else "",
+            "role": initial.role,
+            "role_detail": initial.role_detail,
+            "note": initial.note,
+            "start_date": initial.start_date.isoformat() if initial.start_date else "",
+            "end_date": initial.end_date.isoformat() if initial.end_date else "",
+        }
+        query = QueryDict(mutable=True)
+        query.update(data)
+        query.setlist("peers", [str(p.pk) for p in initial.peers])
+        query.update(_formset_data("goals", goals or [NEW_GOAL]))
+        query.update(_formset_data("activities", activities))
+        return query
+
+    def _bind(self, data: QueryDict) -> None:
+        self.raw = data
+        self.form = ProposalForm(data)
+        self.goals = GoalFormSet(data, prefix="goals")
+        self.activities = ActivityFormSet(data, prefix="activities")
+        self.form.is_valid()  # the valid fields' cleaned_data drives every redraw
+
+    def _hide_errors(self) -> None:
+        self.form.errors.clear()
+        for formset in (self.goals, self.activities):
+            for form in formset.forms:
+                form.errors.clear()
+            formset.non_form_errors().clear()
+
+    def _replace_rows(self, prefix: str, rows: list[dict]) -> None:
+        data = self.raw.copy()
+        for key in [k for k in data if k.startswith(prefix + "-")]:
+            del data[key]
+        data.update(_formset_data(prefix, rows))
+        self._bind(data)
+
+    def _apply(self) -> None:
+        """Add or remove a row, or add a peer, and redraw without saving anything."""
+        action, index = self.action, self.index
+        if action in ("add_goal", "remove_goal"):
+            rows = _rows(self.goals, ["description", "measure"])
+            if action == "add_goal":
+                self.notice = goal_limit_message(self.program, len(rows) + 1)
+                if not self.notice:
+                    rows.append(dict(NEW_GOAL))
+            elif index is not None and index < len(rows):
+                rows.pop(index)
+            self._replace_rows("goals", rows or [dict(NEW_GOAL)])
+        elif action in ("add_activity", "remove_activity"):
+            rows = _rows(self.activities, ["kind", "description", "count", "minutes_each"])
+            if action == "add_activity" and len(rows) < MAX_ROWS:
+                rows.append(dict(NEW_ACTIVITY))
+            elif action == "remove_activity" and index is not None and index < len(rows):
+                rows.pop(index)
+            self._replace_rows("activities", rows)
+        elif action == "add_peer" and index is not None:
+            data = self.raw.copy()
+            data.setlist("peers", [*self.chosen_ids("peers"), str(index)])
+            self._bind(data)
+
+    # Submitting
+
+    @property
+    def proposing(self) -> bool:
+        return self.action == "propose"
+
+    @property
+    def submitting(self) -> bool:
+        """Propose or Save draft (a POST without a known button saves too)."""
+        return self.posted and not self.redraw
+
+    @property
+    def redraw(self) -> bool:
+        return self.action in ROW_ACTIONS
+
+    @property
+    def partial(self) -> str | None:
+        return ROW_ACTIONS.get(self.action)
+
+    def is_valid(self) -> bool:
+        return all([self.form.is_valid(), self.goals.is_valid(), self.activities.is_valid()])
+
+    def data(self) -> ProposalData:
+        c = self.form.cleaned_data
+        return ProposalData(
+            title=c["title"].strip(),
+            mentor=c.get("mentor"),
+            role=c.get("role", ""),
+            role_detail=c.get("role_detail", "").strip(),
+            note=c.get("note", "").strip(),
+            start_date=c.get("start_date"),
+            end_date=c.get("end_date"),
+            goals=[g for g in (f.data_or_none() for f in self.goals) if g],
+            activities=[f.as_data() for f in self.activities],
+            peers=list(c.get("peers") or []),
+        )
+
+    def add_rule_errors(self, errors: dict[str, list[str]]) -> None:
+        self.rule_errors = errors
+        for name, messages in errors.items():
+            if name in self.form.fields:
+                for message in messages:
+                    self.form.add_error(name, message)
+
+    # What the page shows
+
+    def budget_minutes(self) -> int:
+        """The live total, also while a row is half typed (invalid rows count as 0)."""
+        return budget_minutes(f.as_data() for f in self.activities.forms if f.is_valid())
+
+    def goal_text(self) -> str:
+        """What the goals say (valid, bounded rows only): what suggestions are for."""
+        return " ".join(
+            f.cleaned_data.get("description", "") for f in self.goals.forms if f.is_valid()
+        )
+
+    def chosen_ids(self, name: str) -> list[str]:
+        value = self.form.cleaned_data.get(name)
+        if name == "mentor":
+            return [str(value.pk)] if value else []
+        return [str(p.pk) for p in value or []]
+
+    def _found(self, name: str) -> list[Employee]:
+        text = self.form.cleaned_data.get(name, "").strip()
+        if not text:
+            return []
+        people = Employee.objects.active().exclude(pk=self.me.pk).for_listing()
+        return list(search_employees(people, text)[:SEARCH_LIMIT])
+
+    def _candidates(self, chosen_field: str, query_field: str) -> list[Employee]:
+        chosen = self.form.cleaned_data.get(chosen_field)
+        chosen = [chosen] if isinstance(chosen, Employee) else list(chosen or [])
+        people = [*chosen, *self._found(query_field)]
+        return list({p.pk: p for p in people}.values())
+
+    def mentor_candidates(self) -> list[Employee]:
+        return self._candidates("mentor", "mentor_q")
+
+    def peer_candidates(self) -> list[Employee]:
+        return self._candidates("peers", "peer_q")

@@ -1,0 +1,99 @@
+"""The directory as the mentoring programme sees it: search with mentors suggested for
+my interests, a person's profile with their mentoring record, the employee import."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods
+
+from directory.forms import DirectorySearchForm, EmployeeImportForm
+from directory.importing import import_employees_csv
+from directory.logins import current_employee
+from directory.models import Employee
+from engagements.access import programme_admin_required
+from engagements.matching import suggest_mentors
+from engagements.models import Engagement, Program, WrapUp
+
+PAGE_SIZE = 20
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectorySearchForm(request.GET or None, today=Program.default().today())
+    employees = Employee.objects.active().for_listing()
+    if form.is_bound and form.is_valid():
+        employees = form.filter(employees)
+    page = Paginator(employees, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    # Live search asks only for the results; a plain GET (or htmx restoring history)
+    # gets the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "directory/directory.html#results" if partial else "directory/directory.html"
+    if not partial and not request.GET.get("q"):
+        me = current_employee(request)
+        interests = list(me.interests.all()[:3])
+        context["suggested"] = suggest_mentors(
+            me, interests, today=Program.default().today(), limit=3
+        )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    employee = get_object_or_404(
+        Employee.objects.active()
+        .select_related("department", "manager")
+        .prefetch_related(
+            "skills",
+            "interests",
+            Prefetch("reports", queryset=Employee.objects.active().select_related("department")),
+        ),
+        pk=pk,
+    )
+    teammates = (
+        Employee.objects.active()
+        .filter(manager_id=employee.manager_id)
+        .exclude(pk=employee.pk)
+        .select_related("department")[:12]
+        if employee.manager_id
+        else []
+    )
+    me = current_employee(request)
+    context = {
+        "employee": employee,
+        "teammates": teammates,
+        "is_me": employee == me,
+        "record": {
+            **Engagement.objects.for_mentor(employee).tally(),
+            "thanks": WrapUp.objects.thanks_for(employee)[:5],
+        },
+        "micro_mentors": Engagement.objects.for_protege(employee).distinct_mentors_since(
+            timezone.now() - dt.timedelta(days=365)
+        ),
+    }
+    return render(request, "directory/employee_detail.html", context)
+
+
+@programme_admin_required
+@require_http_methods(["GET", "POST"])
+def import_employees(request: HttpRequest) -> HttpResponse:
+    form = EmployeeImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = import_employees_csv(form.cleaned_data["file"].read())
+        if result.ok:
+            messages.success(
+                request,
+                f"Imported: {result.created} new, {result.updated} updated, "
+                f"{result.unchanged} unchanged.",
+            )
+            return redirect("directory:import")
+    return render(request, "directory/import.html", {"form": form, "result": result})
