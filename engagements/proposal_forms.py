@@ -194,7 +194,10 @@ class ProposalForms:
         else:
             start = StartForm(request.GET)
             mentor = start.cleaned_data["mentor"] if start.is_valid() else None
-            initial = ProposalData(title="", mentor=mentor)
+            # A new proposal starts with the usual plan: two one-hour discussions.
+            initial = ProposalData(
+                title="", mentor=mentor, activities=[ActivityData(Activity.Kind.DISCUSSION, 2, 60)]
+            )
         return cls(None, program=program, me=me, initial=initial)
 
     @staticmethod
@@ -209,8 +212,6 @@ class ProposalForms:
             }
             for a in initial.activities
         ]
-        if not initial.activities and initial.mentor is None and not initial.title:
-            activities = [{**NEW_ACTIVITY, "count": 2}]  # a new proposal's usual start
         data = {
             "title": initial.title,
             "mentor": initial.mentor.pk if initial.mentor else "",
@@ -294,7 +295,7 @@ class ProposalForms:
     def is_valid(self) -> bool:
         return all([self.form.is_valid(), self.goals.is_valid(), self.activities.is_valid()])
 
-    def data(self) -> ProposalData:
+    def as_proposal(self) -> ProposalData:
         c = self.form.cleaned_data
         return ProposalData(
             title=c["title"].strip(),

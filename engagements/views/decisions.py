@@ -141,22 +141,26 @@ def decide_from_email(request: HttpRequest, token: str) -> HttpResponse:
         context["problem"] = "used"
         return render(request, "engagements/decide.html", context)
     if request.method == "POST":
-        form = DeclineForm(request.POST) if decision.action == "decline" else None
-        try:
-            if form is None:
-                transitions.accept(engagement, by=me)
-            elif form.is_valid():
-                transitions.decline(engagement, by=me, **form.cleaned_data)
-            else:
-                context["form"] = form
-                return render(request, "engagements/decide.html", context)
-        except TransitionError as exc:
-            messages.error(request, str(exc))
-        else:
-            done = "Accepted" if form is None else "Declined"
-            messages.success(request, f"{done}. {engagement.protege.first_name} is told.")
-        return redirect(engagement)
+        return _decide(request, engagement, decision, me, context)
     return render(request, "engagements/decide.html", context)
+
+
+def _decide(request: HttpRequest, engagement, decision, me, context: dict) -> HttpResponse:
+    """The email link's one button, pressed by the addressed mentor."""
+    form = DeclineForm(request.POST) if decision.action == "decline" else None
+    if form is not None and not form.is_valid():
+        return render(request, "engagements/decide.html", {**context, "form": form})
+    try:
+        if form is None:
+            transitions.accept(engagement, by=me)
+        else:
+            transitions.decline(engagement, by=me, **form.cleaned_data)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        done = "Accepted" if form is None else "Declined"
+        messages.success(request, f"{done}. {engagement.protege.first_name} is told.")
+    return redirect(engagement)
 
 
 def _token_lifetime(engagement_id: int) -> dt.timedelta:

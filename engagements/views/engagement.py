@@ -15,6 +15,9 @@ from engagements.matching import others_who_could_help
 from engagements.models import Engagement, TransitionError
 from engagements.views.decisions import mentor_options
 
+# After these the protégé is shown who else could help.
+NO_ANSWER = (Engagement.State.DECLINED, Engagement.State.EXPIRED)
+
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk)
@@ -33,26 +36,15 @@ def render_detail(
     status: int = 200,
 ) -> HttpResponse:
     engagement = access.engagement
-    logged = list(engagement.meetings.select_related("logged_by"))
-    used = sum(m.minutes for m in logged)
     goals = list(engagement.goals.all())
     today = engagement.program.today()
-    shows_others = access.is_protege and engagement.state in (
-        Engagement.State.DECLINED,
-        Engagement.State.EXPIRED,
-    )
+    shows_others = partial is None and access.is_protege and engagement.state in NO_ANSWER
     context = {
         "access": access,
         "can": access.can,
         "engagement": engagement,
         "goals": goals,
-        "meetings": logged,
-        "used_minutes": used,
-        "left_minutes": max(engagement.budget_minutes - used, 0),
-        "used_percent": min(100, round(100 * used / engagement.budget_minutes))
-        if engagement.budget_minutes
-        else 0,
-        "days_left": (engagement.end_date - today).days if engagement.end_date else None,
+        **time_spent(engagement, today),
         "events": engagement.events.select_related("actor"),
         "wrap_up": engagement.wrap_up_or_none,
         "meeting_form": meeting_form or MeetingForm(initial={"held_on": today, "minutes": 60}),
@@ -60,12 +52,23 @@ def render_detail(
         "advice_form": advice_form or AdviceForm(),
         "cancel_form": cancel_form or CancelForm(),
         "mentor_options": mentor_options(engagement.mentor) if access.can.advise else [],
-        "others": others_who_could_help(engagement, now=timezone.now())
-        if shows_others and partial is None
-        else [],
+        "others": others_who_could_help(engagement, now=timezone.now()) if shows_others else [],
     }
     template = "engagements/detail.html" + (f"#{partial}" if partial else "")
     return render(request, template, context, status=status)
+
+
+def time_spent(engagement: Engagement, today) -> dict:
+    """The Time panel: meetings logged, time used and left of the budget, days left."""
+    logged = list(engagement.meetings.select_related("logged_by"))
+    used, budget = sum(m.minutes for m in logged), engagement.budget_minutes
+    return {
+        "meetings": logged,
+        "used_minutes": used,
+        "left_minutes": max(budget - used, 0),
+        "used_percent": min(100, round(100 * used / budget)) if budget else 0,
+        "days_left": (engagement.end_date - today).days if engagement.end_date else None,
+    }
 
 
 @require_POST

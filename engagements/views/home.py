@@ -28,15 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("wrap_up")
         .order_by("-created_at")
     )
-    needs_me, groups = [], {Role.PROTEGE: [], Role.MENTOR: [], Role.PEER: []}
-    for e in engagements:
-        roles = roles_of(e, me)
-        role = next((r for r in (Role.PROTEGE, Role.MENTOR) if r in roles), Role.PEER)
-        groups[role].append(e)
-        if action := needed_action(e, me):
-            needs_me.append((e, action))
-    for group in groups.values():
-        group.sort(key=lambda e: STATE_ORDER.get(e.state, len(STATE_ORDER)))
+    needs_me, groups = by_role(engagements, me)
     notifications = (
         Notification.objects.for_person(me)
         .select_related("engagement", "actor")
@@ -54,6 +46,21 @@ def home(request: HttpRequest) -> HttpResponse:
         "unread": Notification.objects.for_person(me).unread().count(),
     }
     return render(request, "engagements/home.html", context)
+
+
+def by_role(engagements: list[Engagement], me) -> tuple[list, dict]:
+    """What needs me (with the action, from the rules table), and the engagements by my
+    role in each, running ones first."""
+    needs_me, groups = [], {Role.PROTEGE: [], Role.MENTOR: [], Role.PEER: []}
+    for e in engagements:
+        roles = roles_of(e, me)
+        role = next((r for r in (Role.PROTEGE, Role.MENTOR) if r in roles), Role.PEER)
+        groups[role].append(e)
+        if action := needed_action(e, me):
+            needs_me.append((e, action))
+    for group in groups.values():
+        group.sort(key=lambda e: STATE_ORDER.get(e.state, len(STATE_ORDER)))
+    return needs_me, groups
 
 
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:

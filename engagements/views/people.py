@@ -71,6 +71,14 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "employee": employee,
         "teammates": teammates,
         "is_me": employee == me,
+        **mentoring_record(employee),
+    }
+    return render(request, "directory/employee_detail.html", context)
+
+
+def mentoring_record(employee: Employee) -> dict:
+    """Recognition as a mentor; micro-mentors met as a protégé in the last 12 months."""
+    return {
         "record": {
             **Engagement.objects.for_mentor(employee).tally(),
             "thanks": WrapUp.objects.thanks_for(employee)[:5],
@@ -79,7 +87,6 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             timezone.now() - dt.timedelta(days=365)
         ),
     }
-    return render(request, "directory/employee_detail.html", context)
 
 
 @programme_admin_required

@@ -34,7 +34,7 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         partial = page.partial if request.htmx else None
         return render_proposal(request, page, partial=partial, engagement=engagement)
     if request.method == "POST" and page.is_valid():
-        data = page.data()
+        data = page.as_proposal()
         try:
             # One transaction: a refused proposal leaves the draft as it was (the page
             # shows what was typed, with the reasons).
@@ -56,10 +56,6 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def render_proposal(
     request: HttpRequest, page: ProposalForms, *, partial: str | None = None, engagement=None
 ) -> HttpResponse:
-    skills = skills_in_text(page.goal_text())
-    chosen_mentor = page.form.cleaned_data.get("mentor")
-    peers = suggest_peers(page.me, skills, mentor=chosen_mentor)
-    chosen_peers = page.chosen_ids("peers")
     context = {
         "page": page,
         "form": page.form,
@@ -74,13 +70,7 @@ def render_proposal(
         "budget_minutes": page.budget_minutes(),
         "mentor_candidates": page.mentor_candidates(),
         "peer_candidates": page.peer_candidates(),
-        "chosen_mentor": str(chosen_mentor.pk) if chosen_mentor else "",
-        "chosen_peers": chosen_peers,
-        "text": page.goal_text(),
-        "skills": skills,
-        "suggestions": suggest_mentors(page.me, skills, today=page.program.today()),
-        "pick": True,
-        "peer_suggestions": [s for s in peers if str(s.person.pk) not in chosen_peers],
+        **suggestions_for(page),
         "notice": page.notice,
         "rule_errors": page.rule_errors,
         # The goal's words redraw the mentor suggestions and, out of band, the peers.
@@ -90,6 +80,24 @@ def render_proposal(
     if partial == "suggestions":
         return render(request, f"{template}#suggestions-and-peers", context)
     return render(request, f"{template}#{partial}" if partial else template, context)
+
+
+def suggestions_for(page: ProposalForms) -> dict:
+    """Mentors and peers for what the goals are about (shown without JS too)."""
+    text = page.goal_text()
+    skills = skills_in_text(text)
+    mentor = page.form.cleaned_data.get("mentor")
+    chosen_peers = page.chosen_ids("peers")
+    peers = suggest_peers(page.me, skills, mentor=mentor)
+    return {
+        "text": text,
+        "skills": skills,
+        "suggestions": suggest_mentors(page.me, skills, today=page.program.today()),
+        "pick": True,
+        "chosen_mentor": str(mentor.pk) if mentor else "",
+        "chosen_peers": chosen_peers,
+        "peer_suggestions": [s for s in peers if str(s.person.pk) not in chosen_peers],
+    }
 
 
 @require_POST

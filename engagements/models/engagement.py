@@ -1,3 +1,5 @@
+"""The programme and its engagements: goals, activities, peers, meetings, wrap-up."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -276,10 +278,6 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.count} × {self.get_kind_display()} of {self.minutes_each} min"
 
-    @property
-    def total_minutes(self) -> int:
-        return self.count * self.minutes_each
-
 
 class Participant(models.Model):
     """A peer invited to join the protégé's engagement (rule 5)."""
@@ -350,103 +348,3 @@ class WrapUp(models.Model):
 
     def __str__(self) -> str:
         return f"Wrap-up of {self.engagement}"
-
-
-class Event(models.Model):
-    """The audit trail: every state change and who made it (None: the system)."""
-
-    class Verb(models.TextChoices):
-        # A transition's event has the transition's name (see engagements.rules).
-        DRAFTED = "drafted", "started the draft"
-        PROPOSE = "propose", "proposed"
-        ACCEPT = "accept", "accepted"
-        DECLINE = "decline", "declined"
-        WITHDRAW = "withdraw", "withdrew the proposal"
-        EXPIRE = "expire", "expired: no answer in time"
-        COMPLETE = "complete", "ended on the agreed date"
-        CANCEL = "cancel", "cancelled"
-        PEER_JOINED = "peer_joined", "joined as a peer"
-        PEER_DECLINED = "peer_declined", "declined to join"
-        THANKED = "thanked", "thanked the mentor"
-        ADVISED = "advised", "suggested what next"
-
-    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    verb = models.CharField(max_length=30, choices=Verb.choices)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.verb} {self.engagement_id}"
-
-    @property
-    def label(self) -> str:
-        return self.get_verb_display()
-
-
-class NotificationQuerySet(models.QuerySet):
-    def unread(self) -> NotificationQuerySet:
-        return self.filter(read_at__isnull=True)
-
-    def for_person(self, employee: Employee) -> NotificationQuerySet:
-        return self.filter(recipient=employee)
-
-
-class Notification(models.Model):
-    """One message to one person: the in-app feed and the email outbox in one table.
-    The unique key makes every message, reminders included, happen exactly once."""
-
-    class Kind(models.TextChoices):
-        PROPOSAL_RECEIVED = "proposal_received", "New proposal"
-        PEER_INVITED = "peer_invited", "Invitation to join"
-        ACCEPTED = "accepted", "Proposal accepted"
-        DECLINED = "declined", "Proposal declined"
-        WITHDRAWN = "withdrawn", "Proposal withdrawn"
-        EXPIRED = "expired", "Proposal expired"
-        CANCELLED = "cancelled", "Engagement cancelled"
-        COMPLETED = "completed", "Engagement completed"
-        PEER_ANSWERED = "peer_answered", "Peer answered"
-        THANKED = "thanked", "Thank-you received"
-        ADVISED = "advised", "Advice on what next"
-        REMIND_UNANSWERED = "remind_unanswered", "Reminder: proposal waiting"
-        REMIND_ENDING = "remind_ending", "Reminder: engagement ending soon"
-        REMIND_WRAPUP = "remind_wrapup", "Reminder: wrap-up"
-
-    recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="notifications")
-    engagement = models.ForeignKey(
-        Engagement, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    occasion = models.CharField(max_length=40, blank=True, default="")
-    actor = models.ForeignKey(
-        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["engagement", "kind", "recipient", "occasion"],
-                name="notification_once",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["recipient", "read_at"]),
-            models.Index(fields=["sent_at", "due_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.recipient}"

@@ -1,0 +1,33 @@
+"""engagements' models, split by resource; import them from here."""
+
+from engagements.models.audit import Event, Notification, NotificationQuerySet
+from engagements.models.engagement import (
+    Activity,
+    Engagement,
+    EngagementQuerySet,
+    Goal,
+    Meeting,
+    Participant,
+    Program,
+    ProgramQuerySet,
+    TransitionError,
+    WrapUp,
+    WrapUpQuerySet,
+)
+
+__all__ = [
+    "Activity",
+    "Engagement",
+    "EngagementQuerySet",
+    "Event",
+    "Goal",
+    "Meeting",
+    "Notification",
+    "NotificationQuerySet",
+    "Participant",
+    "Program",
+    "ProgramQuerySet",
+    "TransitionError",
+    "WrapUp",
+    "WrapUpQuerySet",
+]
