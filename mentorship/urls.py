@@ -1,8 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from mentorship.views import health
+
+# The admin signs in through allauth's login, so two-factor and the rate limits apply
+# there too; the admin's own password-only form is never shown.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="engagements:home"), name="home"),
