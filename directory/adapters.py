@@ -1,3 +1,5 @@
+import ipaddress
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
@@ -18,7 +20,34 @@ def email_may_sign_up(email: str) -> bool:
     )
 
 
+def client_address(
+    remote_addr: str,
+    forwarded_for: str,
+    trusted_proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> str:
+    """The client's address, for rate limits: REMOTE_ADDR, unless that is one of our
+    proxies. Then X-Forwarded-For is read from the right, where our proxies append, and
+    the first address that is not a proxy of ours is the client; anything further left
+    the client may have written itself."""
+    client = remote_addr
+    for hop in [remote_addr, *reversed(forwarded_for.split(","))]:
+        try:
+            address = ipaddress.ip_address(hop.strip())
+        except ValueError:
+            break  # not written by a proxy of ours: the hop before it is the best we know
+        client = str(address)
+        if not any(address in network for network in trusted_proxies):
+            break
+    return client
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's own answer is REMOTE_ADDR, as no ALLAUTH_TRUSTED_* setting is set.
+        remote_addr = super().get_client_ip(request)
+        forwarded_for = request.headers.get("X-Forwarded-For", "")
+        return client_address(remote_addr, forwarded_for, settings.TRUSTED_PROXIES)
+
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
         if not email_may_sign_up(email):
