@@ -158,3 +158,10 @@ def test_a_malformed_trusted_proxies_setting_fails_loudly():
     )
     assert result.returncode != 0
     assert "TRUSTED_PROXIES must list IP addresses or networks" in result.stderr
+
+
+def test_the_csrf_cookie_is_out_of_reach_of_scripts(client):
+    response = client.get(reverse("account_login"))
+    assert response.cookies["csrftoken"]["httponly"] is True
+    # htmx still gets the token, from the page itself.
+    assert 'hx-headers=\'{"X-CSRFToken": "' in response.content.decode()
