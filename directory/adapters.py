@@ -42,6 +42,16 @@ def client_address(
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": "That email address and password don't match.",
+        "too_many_login_attempts": (
+            "Too many failed login attempts. Wait a few minutes and try again, "
+            "or reset your password."
+        ),
+        "rate_limited": "That was a lot of requests in a short time. Try again in a minute.",
+    }
+
     def get_client_ip(self, request: HttpRequest) -> str:
         # allauth's own answer is REMOTE_ADDR, as no ALLAUTH_TRUSTED_* setting is set.
         remote_addr = super().get_client_ip(request)

@@ -174,6 +174,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "directory.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Subjects name the product; allauth's default is the host ("[127.0.0.1:8000] ...").
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{SITE_NAME}: "
 # Per address, sized for a whole office behind one NAT, so one person's typos (or one
 # attacker) cannot lock colleagues out; per account, tight.
 ACCOUNT_RATE_LIMITS = {
