@@ -4,6 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest
 
 from directory.models import Employee
@@ -66,6 +67,27 @@ class AccountAdapter(DefaultAccountAdapter):
                 "programme admin to add you to the directory."
             )
         return email
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        # allauth adds this message exactly when it has sent a verification email.
+        if message_template == "account/messages/email_confirmation_sent.txt":
+            request.verification_email_sent = True
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
+    def respond_email_verification_sent(self, request: HttpRequest, user):
+        if not getattr(request, "verification_email_sent", False):
+            # allauth's cooldown held the email back, silently: the link in the email
+            # sent a moment ago still works, so say that instead of "we sent you one".
+            self.add_message(request, messages.INFO, "account/messages/email_already_sent.txt")
+        return super().respond_email_verification_sent(request, user)
 
     def login(self, request: HttpRequest, user) -> None:
         super().login(request, user)

@@ -182,7 +182,8 @@ ACCOUNT_RATE_LIMITS = {
     "login": "120/m/ip",
     "login_failed": "60/m/ip,5/5m/key",
     "signup": "60/m/ip",
-    "reset_password": "60/m/ip,5/m/key",
+    # One reset email per address every few minutes, like allauth's verification emails.
+    "reset_password": "60/m/ip,1/3m/key",
 }
 # The rate limits key on the client's address. Behind our TLS proxy every request comes
 # from the proxy, so X-Forwarded-For is believed, but only when the request comes from one

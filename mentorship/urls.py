@@ -1,5 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -17,3 +19,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
+
+
+def handler429(request: HttpRequest) -> HttpResponse:
+    """What allauth shows when a rate limit holds a request back (it looks for this name
+    in the root URLconf); the page words it for the form that was held back."""
+    return render(request, "account/429.html", status=429)

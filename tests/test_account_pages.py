@@ -1,11 +1,15 @@
-"""The account pages and emails speak as the product, plainly."""
+"""The account pages and emails speak as the product, plainly, and say honestly when an
+email was held back."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser import assert_accessible, sign_in
@@ -13,6 +17,7 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a long and unusual passphrase"
+HELD_BACK = "We already sent you an email a moment ago; check your inbox or try again"
 # allauth's own wording, which none of our pages should show.
 ALLAUTH_DEFAULTS = [
     "Sign Up",
@@ -63,6 +68,35 @@ def test_sign_up_says_the_email_was_sent(client):
     response = sign_up(client, "tom.becker@example.com")
     assert response.redirect_chain[-1][0] == reverse("account_email_verification_sent")
     assert "We&#x27;ve sent an email to tom.becker@example.com." in page_text(response)
+
+
+def test_a_verification_email_held_back_by_the_cooldown_is_owned_up_to(client):
+    sign_up(client, "tom.becker@example.com")
+    signing_in = {"login": "tom.becker@example.com", "password": NEW_PASSWORD}
+
+    response = client.post(reverse("account_login"), signing_in, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("account_email_verification_sent")
+    assert HELD_BACK in page_text(response)
+    assert "We&#x27;ve sent" not in page_text(response)
+    assert len(mail.outbox) == 1
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=4)):
+        response = client.post(reverse("account_login"), signing_in, follow=True)
+    assert "We&#x27;ve sent an email to tom.becker@example.com." in page_text(response)
+    assert HELD_BACK not in page_text(response)
+    assert len(mail.outbox) == 2
+
+
+def test_a_second_password_reset_email_within_minutes_is_held_back_and_we_say_so(client, protege):
+    response = client.post(reverse("account_reset_password"), {"email": protege.email})
+    assert response["Location"] == reverse("account_reset_password_done")
+    [message] = mail.outbox
+    assert message.subject == f"{settings.SITE_NAME}: Reset your password"
+
+    response = client.post(reverse("account_reset_password"), {"email": protege.email})
+    assert response.status_code == 429
+    assert HELD_BACK in page_text(response)
+    assert len(mail.outbox) == 1
 
 
 def test_the_password_reset_email_is_plain_and_names_the_product(client, protege):
