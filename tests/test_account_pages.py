@@ -172,3 +172,31 @@ def test_sign_in_sign_up_and_password_reset_are_accessible_and_worded_plainly(
     sign_in(page, live_server, protege.email, PASSWORD, next=reverse("mfa_index"))
     expect(page.get_by_role("heading", name="Authenticator app")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.fixture
+def company_sign_in(settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "company",
+                    "name": "Acme sign-in",
+                    "client_id": "mentoring",
+                    "secret": "not-a-secret",
+                    "settings": {"server_url": "https://sso.example.com"},
+                }
+            ]
+        }
+    }
+
+
+def test_company_single_sign_on_is_offered_in_our_words(client, company_sign_in):
+    text = page_text(client.get(reverse("account_login")))
+    assert "Or use your company sign-in" in text
+    start = reverse("openid_connect_login", kwargs={"provider_id": "company"})
+    assert f'href="{start}?process=login">Acme sign-in</a>' in text
+
+    text = page_text(client.get(start))
+    assert "<h1>Sign in with Acme sign-in</h1>" in text
+    assert not [phrase for phrase in ALLAUTH_DEFAULTS if phrase in text]

@@ -69,6 +69,11 @@ def test_the_admin_login_hands_over_to_the_sign_in_page_with_two_factor(
     assert client.get(reverse("admin:index")).status_code == 200
 
 
+def test_a_colleague_who_is_not_staff_is_turned_away_from_the_admin(as_user, protege):
+    client = as_user(protege)
+    assert client.get(reverse("admin:login")).status_code == 403
+
+
 def per_ip_limit(action: str) -> int:
     """How many requests a minute one address gets for this allauth action."""
     rates = account_settings.RATE_LIMITS[action].split(",")
