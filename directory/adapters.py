@@ -1,7 +1,10 @@
+import ipaddress
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest
 
 from directory.logins import TIME_ZONE_SESSION_KEY, link_or_create_employee
@@ -17,7 +20,44 @@ def email_may_sign_up(email: str) -> bool:
     )
 
 
+def client_address(
+    remote_addr: str,
+    forwarded_for: str,
+    trusted_proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> str:
+    """The client's address, for rate limits: REMOTE_ADDR, unless that is one of our
+    proxies. Then X-Forwarded-For is read from the right, where our proxies append, and
+    the first address that is not a proxy of ours is the client; anything further left
+    the client may have written itself."""
+    client = remote_addr
+    for hop in [remote_addr, *reversed(forwarded_for.split(","))]:
+        try:
+            address = ipaddress.ip_address(hop.strip())
+        except ValueError:
+            break  # not written by a proxy of ours: the hop before it is the best we know
+        client = str(address)
+        if not any(address in network for network in trusted_proxies):
+            break
+    return client
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": "That email address and password don't match.",
+        "too_many_login_attempts": (
+            "Too many failed login attempts. Wait a few minutes and try again, "
+            "or reset your password."
+        ),
+        "rate_limited": "That was a lot of requests in a short time. Try again in a minute.",
+    }
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's own answer is REMOTE_ADDR, as no ALLAUTH_TRUSTED_* setting is set.
+        remote_addr = super().get_client_ip(request)
+        forwarded_for = request.headers.get("X-Forwarded-For", "")
+        return client_address(remote_addr, forwarded_for, settings.TRUSTED_PROXIES)
+
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
         if not email_may_sign_up(email):
@@ -26,6 +66,27 @@ class AccountAdapter(DefaultAccountAdapter):
                 "programme admin to add you to the directory."
             )
         return email
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        # allauth adds this message exactly when it has sent a verification email.
+        if message_template == "account/messages/email_confirmation_sent.txt":
+            request.verification_email_sent = True
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
+    def respond_email_verification_sent(self, request: HttpRequest, user):
+        if not getattr(request, "verification_email_sent", False):
+            # allauth's cooldown held the email back, silently: the link in the email
+            # sent a moment ago still works, so say that instead of "we sent you one".
+            self.add_message(request, messages.INFO, "account/messages/email_already_sent.txt")
+        return super().respond_email_verification_sent(request, user)
 
     def login(self, request: HttpRequest, user) -> None:
         super().login(request, user)

@@ -5,6 +5,7 @@ secret key in var/, Celery on a filesystem broker, emails written to var/mail/.
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and EMAIL_*.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -43,6 +44,13 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
+    except ValueError as error:
+        raise ValueError(f"{name} must list IP addresses or networks: {error}") from None
 
 
 def _secret_key() -> str:
@@ -166,11 +174,22 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "directory.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Subjects name the product; allauth's default is the host ("[127.0.0.1:8000] ...").
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{SITE_NAME}: "
+# Per address, sized for a whole office behind one NAT, so one person's typos (or one
+# attacker) cannot lock colleagues out; per account, tight.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    "login": "120/m/ip",
+    "login_failed": "60/m/ip,5/5m/key",
+    "signup": "60/m/ip",
+    # One reset email per address every few minutes, like allauth's verification emails.
+    "reset_password": "60/m/ip,1/3m/key",
 }
+# The rate limits key on the client's address. Behind our TLS proxy every request comes
+# from the proxy, so X-Forwarded-For is believed, but only when the request comes from one
+# of these (directory.adapters.client_address). allauth's ALLAUTH_TRUSTED_PROXY_COUNT
+# would believe the header from anyone who reaches the app directly.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 SOCIALACCOUNT_ADAPTER = "directory.adapters.SocialAccountAdapter"
@@ -248,6 +267,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: htmx gets the token from hx-headers on <body>.
+CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

@@ -1,9 +1,16 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from engagements.urls import directory_urlpatterns
 from mentorship.views import health
+
+# The admin signs in through allauth's login, so two-factor and the rate limits apply
+# there too; the admin's own password-only form is never shown.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="engagements:home"), name="home"),
@@ -13,3 +20,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
+
+
+def handler429(request: HttpRequest) -> HttpResponse:
+    """What allauth shows when a rate limit holds a request back (it looks for this name
+    in the root URLconf); the page words it for the form that was held back."""
+    return render(request, "account/429.html", status=429)
