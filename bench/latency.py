@@ -7,8 +7,8 @@ as the demo protégé:
 - search: the directory's live search (the htmx partial `/directory/?q=…` with
   `HX-Request: true`) for queries that exercise the typo tolerance in
   `directory/search.py`, plus one query as a full page;
-- suggestions: the mentor suggestions of `directory/suggestions.py`, as the htmx
-  partial `/directory/suggestions/?q=<goal words>&pick=1` (what the propose form asks
+- suggestions: the mentor suggestions of `engagements/matching.py`, as the htmx
+  partial `POST /engagements/new/?redraw=suggestions` (what the propose form asks
   for while the goal is typed), the propose page `/engagements/new/`, and the directory
   without a query, whose full page carries the "Suggested for you" panel.
 
@@ -99,6 +99,7 @@ class Target:
     path: str
     htmx: bool = False
     expect: str = ""  # a fragment every response must contain
+    form: dict | None = None  # POSTed (with the session's CSRF token) when set
 
 
 @dataclass
@@ -144,9 +145,17 @@ def targets() -> list[Target]:
         Target(
             "suggestions",
             f"`{goal}` (suggestions partial)",
-            "/directory/suggestions/?" + urlencode({"q": goal, "pick": "1"}),
+            # What the propose form posts as the goal is typed (its suggestions partial).
+            "/engagements/new/?redraw=suggestions",
             htmx=True,
             expect=SUGGESTIONS_PARTIAL,
+            form={
+                "goals-TOTAL_FORMS": "1",
+                "goals-INITIAL_FORMS": "0",
+                "goals-0-description": goal,
+                "activities-TOTAL_FORMS": "0",
+                "activities-INITIAL_FORMS": "0",
+            },
         )
         for goal in GOALS
     ]
@@ -430,7 +439,17 @@ def measure(client: Client, plan: list[Target], rounds: int, warmup: int) -> lis
         for i in order:
             target = plan[i]
             headers = {"HX-Request": "true"} if target.htmx else {}
-            status, body, elapsed = client.request("GET", target.path, headers=headers)
+            if target.form is None:
+                status, body, elapsed = client.request("GET", target.path, headers=headers)
+            else:
+                headers |= {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-CSRFToken": client.cookies.get("csrftoken", ""),
+                    "Referer": f"http://{HOST}:{client.port}/engagements/new/",
+                }
+                status, body, elapsed = client.request(
+                    "POST", target.path, headers=headers, body=urlencode(target.form)
+                )
             problem = check(target, status, body)
             if problem:
                 samples[i].failures.append(problem)
@@ -524,7 +543,7 @@ def report(samples: list[Samples], employees: int, rounds: int, warmup: int) -> 
     lines += [
         "",
         "**search** rows: `GET /directory/?q=…`, with `HX-Request: true` for the live search "
-        "(the results partial). **suggestions** rows: `GET /directory/suggestions/?q=…&pick=1` "
+        "(the results partial). **suggestions** rows: `POST /engagements/new/?redraw=suggestions` (the goal as typed) "
         "with `HX-Request: true` (the partial the propose form asks for as the goal is typed), "
         "the propose page `/engagements/new/` (renders suggestions for its goal rows, empty "
         "on a new proposal) and `/directory/` without a query (its full page renders the "
