@@ -543,7 +543,8 @@ def report(samples: list[Samples], employees: int, rounds: int, warmup: int) -> 
     lines += [
         "",
         "**search** rows: `GET /directory/?q=…`, with `HX-Request: true` for the live search "
-        "(the results partial). **suggestions** rows: `POST /engagements/new/?redraw=suggestions` (the goal as typed) "
+        "(the results partial). **suggestions** rows: "
+        "`POST /engagements/new/?redraw=suggestions` (the goal as typed) "
         "with `HX-Request: true` (the partial the propose form asks for as the goal is typed), "
         "the propose page `/engagements/new/` (renders suggestions for its goal rows, empty "
         "on a new proposal) and `/directory/` without a query (its full page renders the "
