@@ -85,7 +85,10 @@ class CancelForm(forms.Form):
 
 class ThankYouForm(forms.Form):
     thank_you = forms.CharField(
-        label="Thank-you note to your mentor", widget=forms.Textarea(attrs={"rows": 4})
+        label="Thank-you note to your mentor",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Your mentor reads it, and it is shown on their profile as recognition.",
     )
 
     def __init__(self, *args, goals: list[Goal], **kwargs):

@@ -239,7 +239,12 @@ class TestMyEngagements:
         assert "Proposal declined" in html
         assert '<span class="nav-count">1<span class="visually-hidden"> unread' in html
         notification = Notification.objects.get(recipient=protege)
-        response = client.get(reverse("engagements:notification", args=[notification.pk]))
+        url = reverse("engagements:notification", args=[notification.pk])
+        response = client.get(url)  # a prefetch or an old link: opens, changes nothing
+        assert response["Location"] == engagement.get_absolute_url()
+        notification.refresh_from_db()
+        assert notification.read_at is None
+        response = client.post(url)
         assert response["Location"] == engagement.get_absolute_url()
         notification.refresh_from_db()
         assert notification.read_at is not None
@@ -250,6 +255,9 @@ class TestMyEngagements:
         notification = Notification.objects.get(recipient=protege)
         url = reverse("engagements:notification", args=[notification.pk])
         assert as_user(mentor).get(url).status_code == 404
+        assert as_user(mentor).post(url).status_code == 404
+        notification.refresh_from_db()
+        assert notification.read_at is None
 
     def test_the_protege_profile_counts_micro_mentors_of_the_last_year(
         self, protege, mentor, as_user

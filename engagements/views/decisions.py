@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -135,8 +135,8 @@ def decide_from_email(request: HttpRequest, token: str) -> HttpResponse:
         "mentor_options": mentor_options(me),
     }
     if me.pk != decision.mentor_id:
-        context["problem"] = "wrong_person"
-        return render(request, "engagements/decide.html", context, status=403)
+        # As the access helper answers anyone else: no such page (and no mentor's name).
+        raise Http404("No such engagement.")
     if engagement.state != Engagement.State.PROPOSED:
         context["problem"] = "used"
         return render(request, "engagements/decide.html", context)

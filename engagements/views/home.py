@@ -6,12 +6,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.logins import current_employee
 from engagements.access import programme_admin_required
 from engagements.forms import ProgrammeFilterForm
-from engagements.models import Engagement, Notification
+from engagements.models import Engagement, Notification, Program
 from engagements.rules import Role, needed_action, roles_of
 
 State = Engagement.State
@@ -63,10 +63,14 @@ def by_role(engagements: list[Engagement], me) -> tuple[list, dict]:
     return needs_me, groups
 
 
+@require_http_methods(["GET", "POST"])
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST (the feed's button) marks it read and opens the engagement. A GET (an old
+    link, a prefetch) only opens it: reading a page changes nothing."""
     me = current_employee(request)
     notification = get_object_or_404(Notification.objects.for_person(me), pk=pk)
-    Notification.objects.filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
+    if request.method == "POST":
+        Notification.objects.filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
     return redirect(notification.engagement)
 
 
@@ -82,8 +86,12 @@ def programme(request: HttpRequest) -> HttpResponse:
     """Every engagement of the programme, read-only, for its admins (drafts excluded:
     they are the protégé's private work in progress)."""
     form = ProgrammeFilterForm(request.GET or None)
+    me = current_employee(request)
+    # The same rule as an engagement's page: admins see their own programmes only.
+    programmes = Program.objects.all() if request.user.is_superuser else me.administered_programs
     engagements = (
-        Engagement.objects.exclude(state=State.DRAFT)
+        Engagement.objects.filter(program__in=programmes.all())
+        .exclude(state=State.DRAFT)
         .select_related("protege__department", "mentor__department")
         .order_by("-proposed_at", "-pk")
     )
