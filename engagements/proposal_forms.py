@@ -296,21 +296,25 @@ class ProposalForms:
         return all([self.form.is_valid(), self.goals.is_valid(), self.activities.is_valid()])
 
     def as_proposal(self) -> ProposalData:
+        """What was typed, as a proposal: every valid field (all of them once is_valid)."""
         c = self.form.cleaned_data
         return ProposalData(
-            title=c["title"].strip(),
+            title=c.get("title", "").strip(),
             mentor=c.get("mentor"),
             role=c.get("role", ""),
             role_detail=c.get("role_detail", "").strip(),
             note=c.get("note", "").strip(),
             start_date=c.get("start_date"),
             end_date=c.get("end_date"),
-            goals=[g for g in (f.data_or_none() for f in self.goals) if g],
-            activities=[f.as_data() for f in self.activities],
+            goals=[g for f in self.goals.forms if f.is_valid() and (g := f.data_or_none())],
+            activities=[f.as_data() for f in self.activities.forms if f.is_valid()],
             peers=list(c.get("peers") or []),
         )
 
     def add_rule_errors(self, errors: dict[str, list[str]]) -> None:
+        """The proposal rules' messages beside their fields; a field that already has a
+        message (it is missing or malformed) keeps just that one."""
+        errors = {k: v for k, v in errors.items() if not self.form.errors.get(k)}
         self.rule_errors = errors
         for name, messages in errors.items():
             if name in self.form.fields:
@@ -318,6 +322,26 @@ class ProposalForms:
                     self.form.add_error(name, message)
 
     # What the page shows
+
+    # Where a message about a field or a rule points (an id on the page).
+    ANCHORS = {"mentor": "mentor", "peers": "peers", "role": "id_role_0"}
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """Every problem as (the id of the field to jump to, the message): the list at
+        the top of a refused form, each a link to its field (GOV.UK's error summary)."""
+        problems = []
+        for name, errors in self.form.errors.items():
+            anchor = self.ANCHORS.get(name, f"id_{name}")
+            problems += [(anchor, str(message)) for message in errors]
+        for formset, label in ((self.goals, "Goal"), (self.activities, "Activity")):
+            for number, form in enumerate(formset.forms, start=1):
+                for name, errors in form.errors.items():
+                    anchor = form[name].auto_id
+                    problems += [(anchor, f"{label} {number}: {message}") for message in errors]
+        for name, messages in self.rule_errors.items():
+            if name not in self.form.fields:
+                problems += [(self.ANCHORS.get(name, name), m) for m in messages]
+        return problems
 
     def budget_minutes(self) -> int:
         """The live total, also while a row is half typed (invalid rows count as 0)."""

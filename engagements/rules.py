@@ -63,6 +63,7 @@ class Rule:
     to: str | None = None  # the state it moves to (None: a write that keeps the state)
     tells: tuple[tuple[Audience, str], ...] = ()  # (whom, with which notification)
     done: Callable[[Engagement], bool] | None = None  # already done: nothing left to do
+    ready: Callable[[Engagement], bool] | None = None  # a condition besides the state
     todo: str = ""  # what "Needs your action" says while it waits for this person
     refusal: str = ""  # said to a person who may not do it
 
@@ -181,6 +182,8 @@ RULES: dict[Verb, Rule] = {
     Verb.FOLLOW_ON: _rule(
         [State.COMPLETED, State.CANCELLED],
         [P],
+        # The method: thank first, then define anything longer as a new engagement.
+        ready=lambda e: e.state == State.CANCELLED or _thanked(e),
         refusal="Only the protégé proposes a follow-on.",
     ),
 }
@@ -204,6 +207,12 @@ NOT_NOW = {
     Verb.EDIT: (
         "Only a draft can be changed: once proposed, the goals, activities, dates and "
         "budget stay as agreed."
+    ),
+}
+NOT_READY = {
+    Verb.FOLLOW_ON: (
+        "Mark your goals and thank your mentor first; then plan anything longer as a "
+        "new follow-on engagement."
     ),
 }
 ALREADY_DONE = {
@@ -243,6 +252,7 @@ def allowed(verb: Verb, engagement: Engagement, roles: frozenset[Role]) -> bool:
         may_ever(verb, roles)
         and engagement.state in rule.states
         and not (rule.done and rule.done(engagement))
+        and not (rule.ready and not rule.ready(engagement))
     )
 
 
@@ -265,6 +275,8 @@ def authorise(verb: Verb, engagement: Engagement, person: Employee | None) -> fr
         )
     if rule.done and rule.done(engagement):
         raise TransitionError(ALREADY_DONE.get(verb, "This is already done."))
+    if rule.ready and not rule.ready(engagement):
+        raise TransitionError(NOT_READY.get(verb, "This cannot be done yet."))
     return roles
 
 

@@ -69,6 +69,11 @@ def make_login(employee: Employee, password: str = PASSWORD):
     return user
 
 
+def programme_today() -> dt.date:
+    """The date every rule uses: the programme's, in its zone (never the test's UTC)."""
+    return Program.default().today()
+
+
 def engagement_between(
     protege: Employee,
     mentor: Employee,

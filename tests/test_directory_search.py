@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from directory.models import Employee
 from directory.search import refresh_search_vectors, search_employees
-from tests.factories import DepartmentFactory, EmployeeFactory
+from tests.factories import DepartmentFactory, EmployeeFactory, programme_today
 
 pytestmark = pytest.mark.django_db
 
@@ -154,8 +154,6 @@ def test_directory_makes_the_same_number_of_queries_for_5_and_50_results(
 def test_cards_say_who_is_available_to_mentor_now_and_the_filter_keeps_only_them(protege, as_user):
     import datetime as dt
 
-    from django.utils import timezone
-
     from tests.factories import engagement_between
 
     free = EmployeeFactory(full_name="Fran Free", skills=["Pricing"], mentoring_capacity=2)
@@ -164,7 +162,7 @@ def test_cards_say_who_is_available_to_mentor_now_and_the_filter_keeps_only_them
     EmployeeFactory(
         full_name="Sue Snoozed",
         skills=["Pricing"],
-        snoozed_until=timezone.localdate() + dt.timedelta(days=30),
+        snoozed_until=programme_today() + dt.timedelta(days=30),
     )
     client = as_user(protege)
     html = client.get(reverse("directory:index"), {"skill": "pricing"}).content.decode()

@@ -11,15 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagements import meetings, proposals, transitions
-from engagements.models import Engagement, Meeting, Notification, TransitionError, WrapUp
-from tests.factories import EmployeeFactory, engagement_between
+from engagements.models import Engagement, Meeting, Notification, Program, TransitionError, WrapUp
+from tests.factories import EmployeeFactory, engagement_between, programme_today
 
 pytestmark = pytest.mark.django_db
 
 
 def log(client, engagement, *, minutes, held_on=None, note="", htmx=False):
     data = {
-        "held_on": (held_on or timezone.localdate()).isoformat(),
+        "held_on": (held_on or programme_today()).isoformat(),
         "minutes": str(minutes),
         "note": note,
     }
@@ -88,7 +88,7 @@ class TestMeetings:
         assert engagement.minutes_used() == 240
 
     def test_logging_after_the_end_date_is_refused(self, protege, mentor, as_user):
-        start = timezone.localdate() - dt.timedelta(days=20)
+        start = programme_today() - dt.timedelta(days=20)
         with time_machine.travel(start):
             engagement = engagement_between(protege, mentor, days=14)
         response = log(as_user(protege), engagement, minutes=30)
@@ -98,7 +98,7 @@ class TestMeetings:
 
     def test_logging_before_the_start_or_in_the_future_is_refused(self, protege, mentor, as_user):
         engagement = engagement_between(
-            protege, mentor, start=timezone.localdate() + dt.timedelta(days=2)
+            protege, mentor, start=programme_today() + dt.timedelta(days=2)
         )
         client = as_user(protege)
         early = log(client, engagement, minutes=30)
@@ -197,6 +197,14 @@ class TestWrapUp:
         old = engagement_between(protege, mentor, state="completed")
         meetings.advise_next(old, by=mentor, next_area="Multi-year deals", next_mentor=None)
         client = as_user(protege)
+        # Thanks first (the method), then anything longer is a new engagement.
+        assert "Propose a follow-on" not in client.get(old.get_absolute_url()).content.decode()
+        refused = client.post(reverse("engagements:follow_on", args=[old.pk]), follow=True)
+        assert "thank your mentor first" in refused.content.decode()
+        assert not Engagement.objects.filter(follows=old).exists()
+        outcomes = {g.pk: "met" for g in old.goals.all()}
+        meetings.thank_mentor(old, by=protege, outcomes=outcomes, thank_you="Thank you!")
+        assert "Propose a follow-on" in client.get(old.get_absolute_url()).content.decode()
         response = client.post(reverse("engagements:follow_on", args=[old.pk]))
         draft = Engagement.objects.get(follows=old)
         assert response["Location"] == reverse("engagements:edit", args=[draft.pk])
@@ -206,7 +214,7 @@ class TestWrapUp:
         assert draft.activities.count() == 2 and draft.start_date is None
         # Proposed like any other, and declined like any other.
         draft.goals.update(measure="Close one multi-year renewal")
-        today = timezone.localdate()
+        today = Program.default().today()
         Engagement.objects.filter(pk=draft.pk).update(
             start_date=today, end_date=today + dt.timedelta(days=10)
         )
@@ -266,8 +274,12 @@ class TestMyEngagements:
         engagement_between(protege, mentor, state="completed")
         engagement_between(protege, second, title="Another")
         engagement_between(protege, mentor, state="declined", title="Declined one")
-        html = as_user(mentor).get(protege.get_absolute_url()).content.decode()
-        assert "<strong>2</strong> micro-mentors in the last 12 months" in html
+        html = as_user(protege).get(protege.get_absolute_url()).content.decode()
+        assert "<strong>2</strong> micro-mentors met in the last 12 months" in html
+        # A protégé's measure is theirs: others looking at the profile do not see it.
+        assert (
+            "micro-mentor" not in as_user(mentor).get(protege.get_absolute_url()).content.decode()
+        )
 
 
 def count_queries(client, url) -> int:
@@ -284,10 +296,10 @@ def test_the_engagement_page_queries_do_not_grow_with_meetings_goals_and_peers(
     big = engagement_between(protege, mentor, goals=2, peers=peers, title="Big")
     for n in range(6):
         Meeting.objects.create(
-            engagement=big, held_on=timezone.localdate(), minutes=10, logged_by=peers[n % 2]
+            engagement=big, held_on=programme_today(), minutes=10, logged_by=peers[n % 2]
         )
     Meeting.objects.create(
-        engagement=small, held_on=timezone.localdate(), minutes=10, logged_by=protege
+        engagement=small, held_on=programme_today(), minutes=10, logged_by=protege
     )
     client = as_user(protege)
     assert count_queries(client, big.get_absolute_url()) == count_queries(

@@ -4,10 +4,9 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from engagements.models import Engagement, Event, Notification
-from tests.factories import EmployeeFactory, engagement_between
+from tests.factories import EmployeeFactory, engagement_between, programme_today
 
 pytestmark = pytest.mark.django_db
 NEW = reverse("engagements:new")
@@ -15,7 +14,7 @@ NEW = reverse("engagements:new")
 
 def proposal(mentor, *, goals=2, peers=(), **overrides):
     """The POST of a complete proposal form, as a browser sends it."""
-    today = timezone.localdate()
+    today = programme_today()
     data = {
         "title": "Negotiating agency contracts",
         "mentor": str(mentor.pk),
@@ -166,7 +165,7 @@ GUARDS = {
         "Plan at least one activity",
     ),
     "an end before the start": (
-        lambda p, m, peer: {"end_date": timezone.localdate().isoformat()},
+        lambda p, m, peer: {"end_date": programme_today().isoformat()},
         "The end date is before the start date.",
     ),
     "a start in the past": (
@@ -174,7 +173,7 @@ GUARDS = {
         "The start date is in the past.",
     ),
     "longer than the programme allows": (
-        lambda p, m, peer: {"end_date": (timezone.localdate() + dt.timedelta(days=60)).isoformat()},
+        lambda p, m, peer: {"end_date": (programme_today() + dt.timedelta(days=60)).isoformat()},
         "An engagement lasts at most 42 days",
     ),
     "proposing to oneself": (

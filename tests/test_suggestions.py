@@ -7,13 +7,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from directory.models import Skill
 from directory.search import skills_in_text
 from engagements import meetings, proposals
 from engagements.matching import suggest_mentors, suggest_peers
-from tests.factories import DepartmentFactory, EmployeeFactory, engagement_between
+from tests.factories import DepartmentFactory, EmployeeFactory, engagement_between, programme_today
 
 pytestmark = pytest.mark.django_db
 NEGOTIATION = ["Negotiation"]
@@ -70,7 +69,7 @@ def org():
         "same_level": negotiator("Eve Same-Level", 2),
         "full": negotiator("Fay Full", 3, mentoring_capacity=1),
         "snoozed": negotiator(
-            "Gus Snoozed", 3, snoozed_until=timezone.localdate() + dt.timedelta(days=10)
+            "Gus Snoozed", 3, snoozed_until=programme_today() + dt.timedelta(days=10)
         ),
         "closed": negotiator("Hal Closed", 3, open_to_mentoring=False),
         "recommended": negotiator("Ida Recommended", 4),

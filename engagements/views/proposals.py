@@ -33,7 +33,14 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if page.redraw:
         partial = page.partial if request.htmx else None
         return render_proposal(request, page, partial=partial, engagement=engagement)
-    if request.method == "POST" and page.is_valid():
+    if page.submitting and not page.is_valid() and page.proposing:
+        # Say everything at once: the rules too, for what was typed correctly.
+        page.add_rule_errors(
+            proposals.check_proposal(
+                page.as_proposal(), protege=me, program=program, today=program.today()
+            )
+        )
+    elif page.submitting and page.is_valid():
         data = page.as_proposal()
         try:
             # One transaction: a refused proposal leaves the draft as it was (the page

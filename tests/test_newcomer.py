@@ -1,0 +1,99 @@
+"""What tripped a newcomer on the demo, as view tests: the error summary of a refused
+proposal, hours left, who else could help after a decline, profiles that show each
+measure to the person it is about, and the skill picker."""
+
+import datetime as dt
+
+from django.urls import reverse
+
+from engagements import meetings
+from tests.factories import EmployeeFactory, engagement_between, programme_today
+
+ROWS = {
+    "goals-TOTAL_FORMS": "1",
+    "goals-INITIAL_FORMS": "0",
+    "activities-TOTAL_FORMS": "1",
+    "activities-INITIAL_FORMS": "0",
+    "activities-0-kind": "discussion",
+    "activities-0-count": "2",
+    "activities-0-minutes_each": "60",
+}
+
+
+def test_a_refused_proposal_lists_every_problem_as_a_link_to_its_field(protege, mentor, as_user):
+    response = as_user(protege).post(
+        reverse("engagements:new"),
+        {
+            **ROWS,
+            "action": "propose",
+            "title": "",
+            "mentor": mentor.pk,
+            "goals-0-description": "Negotiate",
+            "start_date": (programme_today() - dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    html = response.content.decode()
+    summary = html[
+        html.index('id="error-summary"') : html.index("</ul>", html.index('id="error-summary"'))
+    ]
+    assert (
+        "autofocus" in html[html.index("error-summary") - 200 : html.index("error-summary") + 200]
+    )
+    assert '<a href="#id_title">This field is required.</a>' in summary
+    assert '<a href="#id_start_date">The start date is in the past.</a>' in summary
+    assert '<a href="#goals">Every goal needs a measure of success.</a>' in summary
+    assert '<a href="#id_role_0">Say what your role will be.</a>' in summary
+    # The fields say they are invalid, and which message describes them.
+    assert 'aria-invalid="true"' in html and 'aria-describedby="id_start_date_error"' in html
+
+
+def test_an_untouched_or_redrawn_form_shows_no_errors(protege, as_user):
+    client = as_user(protege)
+    assert "error-summary" not in client.get(reverse("engagements:new")).content.decode()
+    redrawn = client.post(reverse("engagements:new"), {**ROWS, "action": "add_goal"})
+    assert "error-summary" not in redrawn.content.decode()
+    assert 'name="goals-1-description"' in redrawn.content.decode()
+
+
+def test_the_time_panel_shows_the_hours_left(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, start=programme_today())
+    meetings.log_meeting(engagement, by=protege, held_on=programme_today(), minutes=90)
+    html = as_user(protege).get(engagement.get_absolute_url()).content.decode()
+    assert "<strong>1 h 30 min</strong> used of 4 h · <strong>2 h 30 min</strong> left" in html
+
+
+def test_others_who_could_help_never_offers_a_mentor_who_declined_lately(protege, as_user):
+    first = EmployeeFactory(full_name="Ann Declined", level=4, skills=["Negotiation"])
+    second = EmployeeFactory(full_name="Bob Declined", level=4, skills=["Negotiation"])
+    EmployeeFactory(full_name="Cid Available", level=4, skills=["Negotiation"])
+    engagement_between(protege, first, state="declined", title="Negotiation with agencies")
+    latest = engagement_between(protege, second, state="declined", title="Negotiation basics")
+    html = as_user(protege).get(latest.get_absolute_url()).content.decode()
+    others = html[html.index("Others who could help") : html.index('aria-labelledby="plan"')]
+    assert "Cid Available" in others
+    assert "Ann Declined" not in others and "Bob Declined" not in others
+
+
+def test_a_mentors_public_profile_shows_no_protege_measure_and_no_empty_boast(
+    protege, mentor, as_user
+):
+    html = as_user(protege).get(mentor.get_absolute_url()).content.decode()
+    assert "micro-mentor" not in html
+    assert "0 engagements mentored" not in html and "<strong>0</strong>" not in html
+    assert "No engagements mentored here yet." in html
+    done = engagement_between(protege, mentor, state="completed")
+    html = as_user(protege).get(mentor.get_absolute_url()).content.decode()
+    assert "<strong>1</strong> engagement mentored" in html
+    mine = as_user(protege).get(protege.get_absolute_url()).content.decode()
+    assert "<strong>1</strong> micro-mentor met in the last 12 months" in mine
+    assert done.pk
+
+
+def test_the_skill_picker_lists_what_is_chosen_first(protege, as_user):
+    html = as_user(protege).get(reverse("directory:profile_edit")).content.decode()
+    interests = html[html.index("<legend>Learning interests</legend>") :]
+    interests = interests[: interests.index("</fieldset>")]
+    # Negotiation (chosen) before Copywriting (not), though the list is alphabetical.
+    assert interests.index("Negotiation") < interests.index("Copywriting")
+    assert 'class="chosen"' in interests
+    assert "data-picker-filter" in interests and " hidden " in interests  # JS shows it
