@@ -24,7 +24,8 @@ def sign_in(page: Page, live_server, email: str, password: str, *, next: str = "
 
 
 def assert_accessible(page: Page) -> None:
-    """Fail on any serious or critical axe-core violation, saying where each one is."""
+    """Fail on any serious or critical axe-core violation, saying where each one is.
+    axe-core is a script: call this only in a context with JavaScript on."""
     violations = [
         violation
         for violation in Axe().run(page).response["violations"]

@@ -10,6 +10,7 @@ import socket
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 # pytest-django's live_server runs in a thread next to Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -81,4 +82,25 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture
+def browser_as(browser, live_server):
+    """Open a browser of one's own, signed in, on a page: `browser_as(mentor, path)`.
+    Each person gets a separate context (own cookies), as two people on two laptops."""
+    contexts = []
+
+    def open_as(person, path: str, *, javascript: bool = True):
+        context = browser.new_context(java_script_enabled=javascript)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, live_server, person.email, PASSWORD, next=path)
+        expect(page).to_have_url(live_server.url + path)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+from tests.browser import sign_in  # noqa: E402
+from tests.factories import PASSWORD  # noqa: E402
 from tests.personas import *  # noqa: E402, F403

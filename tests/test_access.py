@@ -115,14 +115,13 @@ def test_programme_admins_do_not_see_private_meeting_notes(client, people):
         assert "30 min" in html
 
 
-def test_the_email_link_is_a_page_for_every_signed_in_person_but_acts_only_for_the_mentor(
-    client, people
-):
+def test_the_email_link_is_the_mentors_alone_and_everyone_else_gets_404(client, people):
     engagement = engagement_between(people["protege"], people["mentor"], state="proposed")
     url = reverse("engagements:decide", args=[make_token(engagement, "accept")])
     for persona in ["protege", "peer", "outsider", "admin"]:
         client.force_login(people[persona].user)
-        assert client.post(url).status_code == 403
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
     engagement.refresh_from_db()
     assert engagement.state == "proposed"
 

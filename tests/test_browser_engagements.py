@@ -9,34 +9,15 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from engagements.models import Engagement
-from tests.browser import assert_accessible, sign_in
-from tests.factories import PASSWORD, engagement_between
+from tests.browser import assert_accessible
+from tests.factories import engagement_between
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ENGAGEMENT_PAGE = re.compile(r"/engagements/\d+/$")
-
-
-@pytest.fixture
-def browser_as(browser: Browser, live_server):
-    """Open a browser of one's own, signed in, on a page: `browser_as(mentor, path)`.
-    Each person gets a separate context (own cookies), as two people on two laptops."""
-    contexts = []
-
-    def open_as(person, path: str, *, javascript: bool = True) -> Page:
-        context = browser.new_context(java_script_enabled=javascript)
-        contexts.append(context)
-        page = context.new_page()
-        sign_in(page, live_server, person.email, PASSWORD, next=path)
-        expect(page).to_have_url(live_server.url + path)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def programme_today(program) -> dt.date:

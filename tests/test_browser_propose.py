@@ -1,0 +1,99 @@
+"""The propose page's row buttons and its refusals, in a real browser, with JavaScript on
+and off: "+ Add an activity" once wiped the whole section with JavaScript on and every
+test still passed, because none clicked it."""
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engagements.models import Engagement
+from tests.browser import assert_accessible
+from tests.factories import programme_today
+from tests.test_browser_engagements import (
+    assert_page_was_not_reloaded,
+    fill_goal,
+    remember_this_page_load,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def activity_rows(page: Page):
+    return page.locator("#activities .activity-row")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_plan_two_more_activities_remove_one_watch_the_total_and_propose(
+    javascript, browser_as, mentor, protege
+):
+    page = browser_as(protege, f"/engagements/new/?mentor={mentor.pk}", javascript=javascript)
+    if javascript:
+        remember_this_page_load(page)
+    budget = page.locator("#budget")
+    expect(activity_rows(page)).to_have_count(1)
+    expect(budget).to_have_text("Hours budget: 2 h")
+
+    page.get_by_label("Title").fill("Negotiating agency contracts")
+    fill_goal(page, 1, "Prepare a renewal negotiation", "The mentor approves my plan")
+    page.get_by_role("button", name="+ Add an activity").click()
+    expect(activity_rows(page)).to_have_count(2)
+    second = activity_rows(page).nth(1)
+    second.get_by_label("How many").fill("1")
+    second.get_by_label("Activity", exact=True).select_option("shadow")
+    second.get_by_label("Minutes each").fill("180")
+    page.get_by_role("button", name="+ Add an activity").click()
+    expect(activity_rows(page)).to_have_count(3)
+    # What was typed survives the redraw, with or without JavaScript.
+    expect(activity_rows(page).nth(1).get_by_label("Minutes each")).to_have_value("180")
+    if javascript:
+        expect(budget).to_have_text("Hours budget: 6 h")  # 2 × 1 h + 3 h + 1 h, live
+
+    page.get_by_role("button", name="Remove activity 3").click()
+    expect(activity_rows(page)).to_have_count(2)
+    if javascript:
+        expect(budget).to_have_text("Hours budget: 5 h")
+        assert_page_was_not_reloaded(page)
+    # The goal typed before the redraws is still there.
+    expect(page.get_by_label("Goal 1")).to_have_value("Prepare a renewal negotiation")
+
+    page.get_by_role("radio", name="Shadowing the mentor").check()
+    page.get_by_label("What you will do").fill("Prepare the pricing and take notes.")
+    start = programme_today() + dt.timedelta(days=1)
+    page.get_by_label("Start date").fill(start.isoformat())
+    page.get_by_label("End date").fill((start + dt.timedelta(days=20)).isoformat())
+    if javascript:  # axe-core runs as a script in the page
+        assert_accessible(page)
+    page.get_by_role("button", name="Propose", exact=True).click()
+
+    expect(page.locator("h1 .badge")).to_have_text("Proposed")
+    engagement = Engagement.objects.get(protege=protege)
+    assert engagement.budget_minutes == 300
+    assert [(a.count, a.kind, a.minutes_each) for a in engagement.activities.all()] == [
+        (2, "discussion", 60),
+        (1, "shadow", 180),
+    ]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_refused_proposal_leads_to_each_problem(javascript, browser_as, mentor, protege):
+    page = browser_as(protege, f"/engagements/new/?mentor={mentor.pk}", javascript=javascript)
+    page.set_viewport_size({"width": 390, "height": 844})
+    fill_goal(page, 1, "Prepare a renewal negotiation", "")
+    page.get_by_role("button", name="Propose", exact=True).click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("This field is required.")
+    expect(summary).to_contain_text("Every goal needs a measure of success.")
+    expect(summary).to_be_focused()  # autofocus: it works without JavaScript too
+    assert summary.bounding_box()["y"] < 844  # in the first screen, not 2 700 px down
+    summary.get_by_role("link", name="Every goal needs a measure of success.").click()
+    expect(page).to_have_url(re.compile("#goals$"))
+    assert page.locator("#goals").bounding_box()["y"] < 844
+    expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Goal 1")).to_have_value("Prepare a renewal negotiation")
+    if javascript:  # axe-core runs as a script in the page
+        assert_accessible(page)
+    assert not Engagement.objects.exists()
