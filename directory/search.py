@@ -6,9 +6,11 @@ On PostgreSQL, three steps in two queries:
    (people type as they search). "pyton" → python, "smtih" → smith, "negoti" → negoti…
 2. Employees whose stored, weighted `search_vector` matches every word (any of its
    corrections) are found through the GIN index.
-3. They are ranked by the text rank (name and skills weigh A, title B, department C,
-   bio D) plus how close the query is to the person's name, so an exact name beats a
-   mention in someone's bio and "jon smtih" puts John Smith before Jonas Smith.
+3. Where a word matched decides the tier: name or skill first, then title, then
+   department, then location or bio, then learning interests last. Within a tier the
+   text rank (name and skills weigh A, title B, department C, location, bio and
+   interests D) plus how close the query is to a matching name orders, so an exact
+   name beats a mention in someone's bio and "jon smtih" puts John Smith before Jonas.
 On SQLite (the embedded default) a plain contains-search is enough.
 """
 
@@ -18,9 +20,16 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorExact,
+    SearchVectorField,
+    TrigramWordSimilarity,
+)
 from django.db import connection, transaction
-from django.db.models import F, FloatField, Func, Q, Value
+from django.db.models import Case, F, FloatField, Func, Q, Value, When
 from django.db.models.functions import Greatest, Length, Lower
 
 from directory.models import Employee, EmployeeQuerySet, SearchTerm, Skill
@@ -38,10 +47,30 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())[:MAX_WORDS]
 
 
+def search_employees(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
+    text = normalise(text)
+    if not text:
+        return qs
+    if connection.vendor == "postgresql":
+        return _postgres_search(qs, text)
+    return _contains_search(qs, text)
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL
+
+
 class Levenshtein(Func):
     function = "levenshtein"
     template = "%(function)s(%(expressions)s)::float"
     output_field = FloatField()
+
+
+class Weighted(Func):
+    """The lexemes of a search vector with one weight: where in the profile a word is."""
+
+    template = "ts_filter(%(expressions)s, '{%(weight)s}')"
+    output_field = SearchVectorField()
 
 
 # For every typed word: its English stem, then the vocabulary words that start with it
@@ -79,11 +108,10 @@ def swaps(word: str) -> str:
     return " ".join(word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
 
 
-def corrected_query(text: str) -> str | None:
-    """A raw tsquery: every typed word must match, through any of its corrections."""
-    words = words_of(text)
+def corrections(words: list[str]) -> dict[str, tuple[str, set[str]]]:
+    """Each typed word that matches anything: its stem and its corrections."""
     if not words:
-        return None
+        return {}
     with transaction.atomic(), connection.cursor() as cursor:
         # set_config(..., true) lasts until the end of this transaction only.
         cursor.execute(
@@ -91,44 +119,96 @@ def corrected_query(text: str) -> str | None:
         )
         cursor.execute(CORRECTIONS_SQL, [words, [swaps(w) for w in words], CORRECTIONS_PER_WORD])
         rows = cursor.fetchall()
-    alternatives: dict[int, set[str]] = {}
+    found: dict[str, tuple[str, set[str]]] = {}
     for index, stem, word in rows:
-        alternatives.setdefault(index, {f"{_lexeme(stem)}:*"}).add(_lexeme(word))
-    if not alternatives:
+        found.setdefault(words[index - 1], (stem, set()))[1].add(word)
+    return found
+
+
+def corrected_query(text: str) -> str | None:
+    """A raw tsquery: every typed word must match, through any of its corrections."""
+    return _tsquery(corrections(words_of(text)), " & ")
+
+
+def _tsquery(found: dict[str, tuple[str, set[str]]], operator: str) -> str | None:
+    # A word with no match anywhere is not in `found`: dropped rather than emptying the
+    # results.
+    if not found:
         return None
-    # A word with no match anywhere is dropped rather than emptying the results.
-    return " & ".join("(" + " | ".join(sorted(alts)) + ")" for alts in alternatives.values())
+    return operator.join(
+        "(" + " | ".join(sorted({f"{_lexeme(stem)}:*", *map(_lexeme, fixes)})) + ")"
+        for stem, fixes in found.values()
+    )
 
 
 def _lexeme(word: str) -> str:
     return "'" + word.replace("'", "''").replace("\\", "") + "'"
 
 
-def search_employees(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
-    text = normalise(text)
-    if not text:
-        return qs
-    if connection.vendor != "postgresql":
-        return _contains_search(qs, text)
-    raw = corrected_query(text)
-    if raw is None:
+def _postgres_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
+    found = corrections(words_of(text))
+    if not found:
         return qs.none()
-    query = SearchQuery(raw, search_type="raw", config="simple")
+    query = SearchQuery(_tsquery(found, " & "), search_type="raw", config="simple")
+    any_word = SearchQuery(_tsquery(found, " | "), search_type="raw", config="simple")
+    # Location, bio and interests share weight D, so the bio is read on its own; only
+    # for the rows no stronger field matched (CASE stops at the first true branch).
+    bio = SearchVector("location", "bio", config="english")
+    tier = Case(
+        *[
+            When(SearchVectorExact(Weighted("search_vector", weight=w), any_word), then=n)
+            for n, w in enumerate("abc")
+        ],
+        When(SearchVectorExact(bio, any_word), then=3),
+        default=4,
+    )
     lowered = text.lower()
-    name_closeness = Greatest(
-        TrigramWordSimilarity(Value(lowered), Lower("full_name")),
-        Value(1.0)
-        - Levenshtein(Value(lowered), Lower("full_name"))
-        / Greatest(Length("full_name"), Value(len(lowered)), output_field=FloatField()),
+    # How close the query is to the name, for names that match: "pyton" is no closer to
+    # Petra Wagner than to John Smith.
+    name_closeness = Case(
+        When(
+            SearchVectorExact(SearchVector("full_name", config="simple"), any_word),
+            then=Greatest(
+                TrigramWordSimilarity(Value(lowered), Lower("full_name")),
+                Value(1.0)
+                - Levenshtein(Value(lowered), Lower("full_name"))
+                / Greatest(Length("full_name"), Value(len(lowered)), output_field=FloatField()),
+            ),
+        ),
+        default=Value(0.0),
     )
     return (
         qs.filter(search_vector=query)
-        # Rank normalised into [0, 1) (flag 32), so the name weighs as much as the text.
         .annotate(
-            rank=SearchRank(F("search_vector"), query, normalization=Value(32)) + name_closeness
+            search_tier=tier,
+            # Rank normalised into [0, 1) (flag 32), so the name weighs as much as the text.
+            rank=SearchRank(F("search_vector"), query, normalization=Value(32)) + name_closeness,
         )
-        .order_by("-rank", "-open_to_mentoring", "full_name", "pk")
+        .order_by("search_tier", "-rank", "-open_to_mentoring", "full_name", "pk")
     )
+
+
+REFRESH_SQL = """
+UPDATE directory_employee AS e SET search_vector =
+    setweight(to_tsvector('simple', e.full_name), 'A')
+    || setweight(to_tsvector('english', coalesce((
+        SELECT string_agg(s.name, ' ') FROM directory_employee_skills es
+        JOIN directory_skill s ON s.id = es.skill_id WHERE es.employee_id = e.id), '')), 'A')
+    || setweight(to_tsvector('english', e.title), 'B')
+    || setweight(to_tsvector('english', coalesce((
+        SELECT d.name FROM directory_department d WHERE d.id = e.department_id), '')), 'C')
+    || setweight(to_tsvector('english', e.location || ' ' || e.bio), 'D')
+    || setweight(to_tsvector('english', coalesce((
+        SELECT string_agg(s.name, ' ') FROM directory_employee_interests ei
+        JOIN directory_skill s ON s.id = ei.skill_id WHERE ei.employee_id = e.id), '')), 'D')
+WHERE e.id = ANY(%s)
+"""
+VOCABULARY_SQL = """
+INSERT INTO directory_searchterm (word)
+SELECT DISTINCT u.lexeme FROM directory_employee e, unnest(e.search_vector) AS u(lexeme)
+WHERE e.id = ANY(%s) AND length(u.lexeme) BETWEEN 2 AND 100
+ON CONFLICT (word) DO NOTHING
+"""
 
 
 def _contains_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
@@ -149,26 +229,6 @@ def _contains_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
             )
         matches &= any_spelling
     return qs.filter(pk__in=Employee.objects.filter(matches).values("pk"))
-
-
-REFRESH_SQL = """
-UPDATE directory_employee AS e SET search_vector =
-    setweight(to_tsvector('simple', e.full_name), 'A')
-    || setweight(to_tsvector('english', coalesce((
-        SELECT string_agg(s.name, ' ') FROM directory_employee_skills es
-        JOIN directory_skill s ON s.id = es.skill_id WHERE es.employee_id = e.id), '')), 'A')
-    || setweight(to_tsvector('english', e.title), 'B')
-    || setweight(to_tsvector('english', coalesce((
-        SELECT d.name FROM directory_department d WHERE d.id = e.department_id), '')), 'C')
-    || setweight(to_tsvector('english', e.location || ' ' || e.bio), 'D')
-WHERE e.id = ANY(%s)
-"""
-VOCABULARY_SQL = """
-INSERT INTO directory_searchterm (word)
-SELECT DISTINCT u.lexeme FROM directory_employee e, unnest(e.search_vector) AS u(lexeme)
-WHERE e.id = ANY(%s) AND length(u.lexeme) BETWEEN 2 AND 100
-ON CONFLICT (word) DO NOTHING
-"""
 
 
 def refresh_search_vectors(employee_ids: Iterable[int]) -> None:
