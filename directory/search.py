@@ -11,6 +11,8 @@ Both databases follow the same rules:
    before someone whose bio mentions the skill, who comes before someone learning it.
    Within a tier a name close to the query comes first ("jon smtih": John Smith before
    Jonas Smith), then the text rank (name and skills weigh most, interests least).
+4. Each result carries the query's words (`search_words`); `Employee.match_reasons`
+   explains the match from them and the prefetched skills and interests.
 
 PostgreSQL corrects by trigram and edit distance and searches a stored, weighted
 `search_vector` (name and skills A, title B, department C, location, bio and interests
@@ -38,7 +40,7 @@ from django.db.models import Case, F, FloatField, Func, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Length, Lower
 
-from directory.models import EmployeeQuerySet, SearchTerm, Skill
+from directory.models import EmployeeQuerySet, SearchTerm, Skill, folded
 
 MAX_QUERY_LENGTH = 100
 MAX_WORDS = 6
@@ -183,13 +185,16 @@ def _postgres_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
         ),
         default=Value(0.0),
     )
+    words = {folded(w) for typed, (stem, fixes) in found.items() for w in (typed, stem, *fixes)}
     return (
         qs.filter(search_vector=query)
         .annotate(
             search_tier=tier,
             # Rank normalised into [0, 1) (flag 32), so the name weighs as much as the text.
             rank=SearchRank(F("search_vector"), query, normalization=Value(32)) + name_closeness,
+            search_words=Value(" ".join(sorted(words))),
         )
+        .prefetch_related("interests")
         .order_by("search_tier", "-rank", "-open_to_mentoring", "full_name", "pk")
     )
 
@@ -316,7 +321,9 @@ def _sqlite_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
             likely_name=RawSQL(
                 f'"directory_employee"."id" IN ({FTS_IDS})', [f"full_name : ({likeliest})"]
             ),
+            search_words=Value(" ".join(sorted({folded(w) for group in found for w in group}))),
         )
+        .prefetch_related("interests")
         .order_by(
             "search_tier", "-likely_name", "search_rank", "-open_to_mentoring", "full_name", "pk"
         )
