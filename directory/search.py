@@ -7,8 +7,9 @@ Both databases follow the same rules:
 2. Every word must match somewhere: name, skills, title, department, location, bio or
    learning interests.
 3. Where a word matched decides the tier: name or skill first, then title, then
-   department, then location or bio, then learning interests last: an expert comes
-   before someone whose bio mentions the skill, who comes before someone learning it.
+   department, then location or bio, and people learning it (an interest) last, even
+   when their bio mentions it too: an expert comes before someone whose bio mentions
+   the skill, who comes before someone learning it.
    Within a tier a name close to the query comes first ("jon smtih": John Smith before
    Jonas Smith), then the text rank (name and skills weigh most, interests least).
 4. Each result carries the query's words (`search_words`); `Employee.match_reasons`
@@ -36,11 +37,11 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection, transaction
-from django.db.models import Case, F, FloatField, Func, Value, When
+from django.db.models import Case, Exists, F, FloatField, Func, OuterRef, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Length, Lower
 
-from directory.models import EmployeeQuerySet, SearchTerm, Skill, folded
+from directory.models import Employee, EmployeeQuerySet, SearchTerm, Skill, folded
 
 MAX_QUERY_LENGTH = 100
 MAX_WORDS = 6
@@ -159,16 +160,22 @@ def _postgres_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
         return qs.none()
     query = SearchQuery(_tsquery(found, " & "), search_type="raw", config="simple")
     any_word = SearchQuery(_tsquery(found, " | "), search_type="raw", config="simple")
-    # Location, bio and interests share weight D, so the bio is read on its own; only
-    # for the rows no stronger field matched (CASE stops at the first true branch).
-    bio = SearchVector("location", "bio", config="english")
+    # Location, bio and interests share weight D: a D match is a learner's when one of
+    # their interests matches. The matching skills are found once (a hashed subplan),
+    # so no row's bio is parsed again.
+    skills = Skill.objects.annotate(words=SearchVector("name", config="english"))
+    learning = Exists(
+        Employee.interests.through.objects.filter(
+            employee_id=OuterRef("pk"), skill__in=skills.filter(words=any_word).values("pk")
+        )
+    )
     tier = Case(
         *[
             When(SearchVectorExact(Weighted("search_vector", weight=w), any_word), then=n)
             for n, w in enumerate("abc")
         ],
-        When(SearchVectorExact(bio, any_word), then=3),
-        default=4,
+        When(learning, then=4),
+        default=3,
     )
     lowered = text.lower()
     # How close the query is to the name, for names that match: "pyton" is no closer to
@@ -236,13 +243,16 @@ FTS_WEIGHTS = {
     "bio": 2,
     "interests": 1,
 }
-# Tiers 0-3 by the columns a word matched in; a match in the interests alone is tier 4.
-FTS_TIERS = ["full_name skills", "title", "department", "location bio"]
+# The tier by the columns a word matched in, strongest first; a match in none of these
+# is in the location or bio (tier 3).
+FTS_TIERS = {"full_name skills": 0, "title": 1, "department": 2, "interests": 4}
 FTS_IDS = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s"
 FTS_TIER_SQL = (
     "CASE "
-    + " ".join(f'WHEN "directory_employee"."id" IN ({FTS_IDS}) THEN {n}' for n in range(4))
-    + " ELSE 4 END"
+    + " ".join(
+        f'WHEN "directory_employee"."id" IN ({FTS_IDS}) THEN {n}' for n in FTS_TIERS.values()
+    )
+    + " ELSE 3 END"
 )
 # The names of an employee's skills or interests: one column of the FTS row.
 FTS_NAMES = """coalesce((SELECT group_concat(s.name, ', ') FROM directory_employee_{0} x

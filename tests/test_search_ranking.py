@@ -81,11 +81,12 @@ def demo_people():
 
 
 def where_python_is(person) -> int:
-    """The order rule for "Python": 0 skill, 1 title, 2 bio, 3 learning interest."""
+    """The order rule for "Python": 0 skill, 1 title, 2 bio, 3 learning it (whatever the
+    bio says); -1 nowhere."""
     places = [
         "Python" in person.skills,
         "python" in person.title.lower().split(),
-        "python" in re.findall(r"\w+", person.bio.lower()),
+        "python" in re.findall(r"\w+", person.bio.lower()) and "Python" not in person.interests,
         "Python" in person.interests,
     ]
     return places.index(True) if True in places else -1
@@ -191,7 +192,7 @@ def test_postgresql_ranks_the_same_way_and_gives_the_same_reasons(embedded, clie
 
 @pytest.fixture
 def python_people():
-    EmployeeFactory(full_name="Learning Lena", interests=["Python"], title="Analyst")
+    EmployeeFactory(full_name="Learning Lena", interests=["Python"], bio="Python, Python, Python!")
     EmployeeFactory(full_name="Bio Ben", bio="I once wrote a Python script.", title="Writer")
     EmployeeFactory(full_name="Title Tara", title="Python Developer")
     EmployeeFactory(full_name="Skilled Sam", skills=["Python"], title="Engineer")
