@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -8,9 +10,33 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+MAX_MATCH_REASONS = 3
+
+
+def folded(word: str) -> str:
+    """Lower case without accents, as search compares words: "João" → joao."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
+    )
+
+
+def matching_words(text: str, search_words: list[str]) -> list[str]:
+    """The words of `text`, as written, that start with one of the search's words (its
+    stems and corrections, folded)."""
+    found = []
+    for word in dict.fromkeys(re.findall(r"[^\W_]+", text)):
+        form = folded(word)
+        # PostgreSQL's English stems end in i where the word ends in y (company → compani).
+        if any(
+            form.startswith(w) or (w.endswith("i") and form.startswith(w[:-1] + "y"))
+            for w in search_words
+        ):
+            found.append(word)
+    return found
 
 
 class Named(models.Model):
@@ -112,7 +138,8 @@ class Employee(models.Model):
         help_text="Leave empty when you are taking requests.",
     )
     is_active = models.BooleanField(default=True)
-    # Maintained by directory.search.refresh_search_vectors (PostgreSQL only).
+    # Maintained by directory.search.refresh_search_vectors (PostgreSQL; SQLite keeps an
+    # FTS5 table instead).
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -161,6 +188,33 @@ class Employee(models.Model):
     def initials(self) -> str:
         parts = self.full_name.split()
         return (parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")).upper()
+
+    @cached_property
+    def match_reasons(self) -> list[str]:
+        """Why a search found this person, the most telling first: "Python · skill",
+        "Staff Engineer · title", "learning Python", "mentions Python". Made from the
+        query's words that directory.search annotates and the prefetched skills and
+        interests, so a page of cards costs no more queries. A name explains itself."""
+        words = getattr(self, "search_words", "").split()
+        if not words:
+            return []
+        department = self.department.name if self.department_id else ""
+        found = [(s.name, "{} · skill") for s in self.skills.all() if matching_words(s.name, words)]
+        for text, reason in [
+            (self.title, "{} · title"),
+            (department, "{} · department"),
+            (self.location, "{} · location"),
+        ]:
+            if hits := matching_words(text, words):
+                found.append((" ".join(hits), reason))
+        found += [
+            (s.name, "learning {}") for s in self.interests.all() if matching_words(s.name, words)
+        ]
+        # A bio mention of a word already explained above adds nothing.
+        explained = {folded(w) for subject, _ in found for w in re.findall(r"[^\W_]+", subject)}
+        if mentions := [w for w in matching_words(self.bio, words) if folded(w) not in explained]:
+            found.append((", ".join(mentions), "mentions {}"))
+        return [reason.format(subject) for subject, reason in found[:MAX_MATCH_REASONS]]
 
     def managers_above(self) -> list[int]:
         """The manager, their manager, and so on up: one recursive query."""
