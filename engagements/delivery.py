@@ -47,10 +47,10 @@ def claim(pk: int, now: dt.datetime) -> bool:
     return bool(due(now).filter(pk=pk).update(claimed_at=now, attempts=F("attempts") + 1))
 
 
-def _finish(pk: int, claimed_at: dt.datetime, **fields) -> None:
+def _finish(pk: int, claim_time: dt.datetime, **fields) -> None:
     # Only the holder of this claim finishes the row: a sender whose lease ran out and
     # was taken over must not overwrite the new holder's outcome.
-    Notification.objects.filter(pk=pk, claimed_at=claimed_at).update(**fields)
+    Notification.objects.filter(pk=pk, claimed_at=claim_time).update(**fields)
 
 
 def permanent(exc: Exception) -> str:
