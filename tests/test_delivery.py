@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from engagements import delivery, emails, sweep, tasks
 from engagements.models import Notification, NotificationPreference
+from tests import services
 from tests.factories import engagement_between
-from tests.services import smtp_sink  # noqa: F401 (a fixture)
+
+smtp_sink = services.smtp_sink  # the fixture
 
 pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
