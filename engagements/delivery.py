@@ -44,7 +44,16 @@ def due(now: dt.datetime) -> QuerySet[Notification]:
 
 def claim(pk: int, now: dt.datetime) -> bool:
     """Take the row for this sender; False when it is done or someone else holds it."""
-    return bool(due(now).filter(pk=pk).update(claimed_at=now, attempts=F("attempts") + 1))
+    # One table, no joins: Django turns a filter across relations into `pk IN (SELECT
+    # …)`, which a concurrent claim's re-check would read from a stale snapshot.
+    claimable = Notification.objects.filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE),
+        pk=pk,
+        sent_at__isnull=True,
+        failed_at__isnull=True,
+        due_at__lte=now,
+    )
+    return bool(claimable.update(claimed_at=now, attempts=F("attempts") + 1))
 
 
 def _finish(pk: int, claim_time: dt.datetime, **fields) -> None:
