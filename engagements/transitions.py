@@ -10,7 +10,10 @@ engagement's state.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from functools import partial
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,6 +23,7 @@ from engagements.models import Engagement, Event, Notification, Participant, Tra
 from engagements.rules import ALREADY, RULES, Verb, audience, authorise, check_role
 
 State = Engagement.State
+log = logging.getLogger(__name__)
 
 
 def at_capacity_message(mentor: Employee) -> str:
@@ -102,6 +106,18 @@ def notify(
         ],
         ignore_conflicts=True,
     )
+    if recipients:
+        transaction.on_commit(partial(enqueue_delivery, engagement.pk))
+
+
+def enqueue_delivery(engagement_id: int) -> None:
+    """Ask a worker to email what was just queued. The rows are already stored: with the
+    broker away, the request still succeeds and the sweep delivers them later. By name,
+    so the state machine does not import the task module."""
+    try:
+        current_app.send_task("engagements.tasks.deliver_engagement", args=[engagement_id])
+    except Exception:  # any broker failure: the outbox row is the promise, not the task
+        log.warning("delivery of engagement %s left to the sweep", engagement_id, exc_info=True)
 
 
 # Capacity: the mentor's stored load is claimed at accept and released when the

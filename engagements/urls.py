@@ -1,7 +1,7 @@
 from django.urls import path
 
 from directory.urls import urlpatterns as directory_own_urls
-from engagements.views import decisions, engagement, home, people, proposals
+from engagements.views import decisions, engagement, home, notifications, people, proposals
 
 app_name = "engagements"
 urlpatterns = [
@@ -12,6 +12,17 @@ urlpatterns = [
     path("decide/<str:token>/", decisions.decide_from_email, name="decide"),
     path("notifications/<int:pk>/", home.open_notification, name="notification"),
     path("notifications/read/", home.read_all, name="read_all"),
+    path(
+        "notifications/settings/",
+        notifications.notification_settings,
+        name="notification_settings",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.unsubscribe,
+        name="unsubscribe",
+    ),
+    path("notifications/outbox/", notifications.outbox, name="outbox"),
     path("<int:pk>/", engagement.detail, name="detail"),
     path("<int:pk>/edit/", proposals.proposal_edit, name="edit"),
     path("<int:pk>/propose/", proposals.propose, name="propose"),

@@ -69,6 +69,8 @@ DEBUG = env_bool("DEBUG", default=not env_str("SECRET_KEY"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("SITE_NAME", "Micro-mentoring")
+# Emails link here: their links must be absolute, and no request is at hand in a worker.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Sign-up is open to imported employees and to addresses at these domains.
 COMPANY_DOMAINS = [d.lower() for d in env_list("COMPANY_DOMAINS", "example.com")]
 DEFAULT_TIME_ZONE = env_str("DEFAULT_TIME_ZONE", "Europe/London")
@@ -244,7 +246,16 @@ else:
 # needs nothing but Python.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # A web request enqueues after its commit: with Redis away it must fail fast (the
+    # row is stored; the sweep delivers it later), never hang on reconnects.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
 else:
     _broker = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -257,9 +268,25 @@ else:
         "control_folder": str(_broker / "control"),
         "store_processed": False,
     }
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True  # nothing reads results: no result backend
+CELERY_TASK_ACKS_LATE = False  # per task, only where the task is idempotent
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Exactly one beat runs it; every few minutes, and each run catches up on what is due.
+CELERY_BEAT_SCHEDULE = {
+    "sweep": {
+        "task": "engagements.tasks.sweep",
+        "schedule": env_int("SWEEP_EVERY_SECONDS", 300),
+        "options": {"expires": 240},
+    }
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.

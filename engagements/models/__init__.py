@@ -14,6 +14,7 @@ from engagements.models.engagement import (
     WrapUp,
     WrapUpQuerySet,
 )
+from engagements.models.preferences import NotificationPreference
 
 __all__ = [
     "Activity",
@@ -23,6 +24,7 @@ __all__ = [
     "Goal",
     "Meeting",
     "Notification",
+    "NotificationPreference",
     "NotificationQuerySet",
     "Participant",
     "Program",

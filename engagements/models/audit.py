@@ -74,6 +74,24 @@ class Notification(models.Model):
         REMIND_UNANSWERED = "remind_unanswered", "Reminder: proposal waiting"
         REMIND_ENDING = "remind_ending", "Reminder: engagement ending soon"
         REMIND_WRAPUP = "remind_wrapup", "Reminder: wrap-up"
+        REMIND_INVITATION = "remind_invitation", "Reminder: invitation waiting"
+
+    # Reminders follow the person's email preference; every other kind is always emailed.
+    REMINDERS = frozenset(
+        {
+            Kind.REMIND_UNANSWERED,
+            Kind.REMIND_ENDING,
+            Kind.REMIND_WRAPUP,
+            Kind.REMIND_INVITATION,
+        }
+    )
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "Waiting"
+        SENT = "sent", "Emailed"
+        DIGEST = "digest", "Emailed in the daily digest"
+        OFF = "off", "Not emailed: reminder emails are off"
+        FAILED = "failed", "Failed"
 
     recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="notifications")
     engagement = models.ForeignKey(
@@ -88,6 +106,13 @@ class Notification(models.Model):
     due_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Delivery (engagements.delivery): a worker claims the row before sending; a claim
+    # older than the lease is taken again, so a worker killed mid-send loses nothing.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -1,0 +1,218 @@
+"""The emails: one function per message over a shared `make_message`, three templates each
+(templates/emails/<name>-subject.txt, -body.txt, -body.html).
+
+A message is built from its Notification row alone, so a worker, the sweep and the
+development outbox page all render the same email, and a re-send after a crash carries
+the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from directory.models import Employee
+from engagements.matching import others_who_could_help
+from engagements.models import Engagement, Notification
+from engagements.tokens import make_token
+
+Kind = Notification.Kind
+UNSUBSCRIBE_SALT = "engagements.unsubscribe"
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def site_host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def message_id(notification: Notification) -> str:
+    """Stable per row: a second send of the same notification is recognisably the same."""
+    return f"<notification-{notification.pk}.{notification.kind}@{site_host()}>"
+
+
+def make_unsubscribe_token(employee_id: int) -> str:
+    return signing.dumps({"u": employee_id}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> int | None:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        return int(data["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def unsubscribe_url(employee_id: int) -> str:
+    token = make_unsubscribe_token(employee_id)
+    return absolute(reverse("engagements:unsubscribe", args=[token]))
+
+
+def make_message(
+    name: str,
+    to: Employee,
+    ctx: dict,
+    *,
+    msgid: str,
+    headers: dict | None = None,
+    reminder: bool = False,
+) -> EmailMultiAlternatives:
+    ctx = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "recipient": to,
+        "settings_url": absolute(reverse("engagements:notification_settings")),
+        "reminder": reminder,
+        **ctx,
+    }
+    headers = {"Message-ID": msgid, **(headers or {})}
+    if reminder:
+        # RFC 8058: mail clients offer a one-click "unsubscribe" that POSTs to this URL.
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(to.pk)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", ctx).split())
+    text = render_to_string(f"emails/{name}-body.txt", ctx)
+    html = render_to_string(f"emails/{name}-body.html", ctx)
+    message = EmailMultiAlternatives(subject, text, to=[to.email], headers=headers)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _context(n: Notification) -> dict:
+    e = n.engagement
+    return {
+        "notification": n,
+        "engagement": e,
+        "actor": n.actor,
+        "engagement_url": absolute(e.get_absolute_url()),
+    }
+
+
+def _simple(
+    name: str, *, reminder: bool = False
+) -> Callable[[Notification], EmailMultiAlternatives]:
+    def build(n: Notification) -> EmailMultiAlternatives:
+        return make_message(name, n.recipient, _context(n), msgid=message_id(n), reminder=reminder)
+
+    build.__name__ = name.replace("-", "_")
+    return build
+
+
+def proposal_received(n: Notification) -> EmailMultiAlternatives:
+    """To the mentor, with the signed one-click links (each opens a page; only its button
+    acts)."""
+    e = n.engagement
+    ctx = {
+        **_context(n),
+        "accept_url": absolute(reverse("engagements:decide", args=[make_token(e, "accept")])),
+        "decline_url": absolute(reverse("engagements:decide", args=[make_token(e, "decline")])),
+        "inbox_url": absolute(reverse("engagements:inbox")),
+    }
+    return make_message("proposal-received", n.recipient, ctx, msgid=message_id(n))
+
+
+def accepted(n: Notification) -> EmailMultiAlternatives:
+    message = make_message("accepted", n.recipient, _context(n), msgid=message_id(n))
+    message.attach("engagement.ics", calendar(n.engagement), "text/calendar")
+    return message
+
+
+def expired(n: Notification) -> EmailMultiAlternatives:
+    others = others_who_could_help(n.engagement, now=n.created_at)
+    ctx = {
+        **_context(n),
+        "others": [(s, absolute(s.person.get_absolute_url())) for s in others],
+        "new_url": absolute(reverse("engagements:new")),
+    }
+    return make_message("expired", n.recipient, ctx, msgid=message_id(n))
+
+
+def calendar(engagement: Engagement) -> bytes:
+    """The engagement as an all-day event from its start to its end, with the plan."""
+    cal = Calendar()
+    cal.add("prodid", f"-//{settings.SITE_NAME}//engagements//EN")
+    cal.add("version", "2.0")
+    event = CalendarEvent()
+    event.add("uid", f"engagement-{engagement.pk}@{site_host()}")
+    event.add("dtstamp", timezone.now())
+    event.add("summary", f"Mentoring: {engagement.title}")
+    if engagement.start_date:
+        event.add("dtstart", engagement.start_date)
+    if engagement.end_date:
+        # DTEND of an all-day event is exclusive: the day after the last day.
+        event.add("dtend", engagement.end_date + dt.timedelta(days=1))
+    plan = [
+        str(a) + (f" ({a.description})" if a.description else "")
+        for a in engagement.activities.all()
+    ]
+    event.add(
+        "description",
+        "Planned activities:\n"
+        + "\n".join(f"- {line}" for line in plan)
+        + f"\n\n{absolute(engagement.get_absolute_url())}",
+    )
+    event.add("url", absolute(engagement.get_absolute_url()))
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def digest(
+    person: Employee, notifications: list[Notification], *, day: dt.date
+) -> EmailMultiAlternatives:
+    """One daily email listing a person's reminders (their preference)."""
+    items = [(n, absolute(n.engagement.get_absolute_url())) for n in notifications]
+    return make_message(
+        "digest",
+        person,
+        {"items": items, "day": day},
+        msgid=f"<digest-{person.pk}-{day.isoformat()}@{site_host()}>",
+        reminder=True,
+    )
+
+
+peer_invited = _simple("peer-invited")
+declined = _simple("declined")
+withdrawn = _simple("withdrawn")
+cancelled = _simple("cancelled")
+completed = _simple("completed")
+peer_answered = _simple("peer-answered")
+thanked = _simple("thanked")
+advised = _simple("advised")
+remind_unanswered = _simple("remind-unanswered", reminder=True)
+remind_ending = _simple("remind-ending", reminder=True)
+remind_wrapup = _simple("remind-wrapup", reminder=True)
+remind_invitation = _simple("remind-invitation", reminder=True)
+
+MESSAGES: dict[str, Callable[[Notification], EmailMultiAlternatives]] = {
+    Kind.PROPOSAL_RECEIVED: proposal_received,
+    Kind.PEER_INVITED: peer_invited,
+    Kind.ACCEPTED: accepted,
+    Kind.DECLINED: declined,
+    Kind.WITHDRAWN: withdrawn,
+    Kind.EXPIRED: expired,
+    Kind.CANCELLED: cancelled,
+    Kind.COMPLETED: completed,
+    Kind.PEER_ANSWERED: peer_answered,
+    Kind.THANKED: thanked,
+    Kind.ADVISED: advised,
+    Kind.REMIND_UNANSWERED: remind_unanswered,
+    Kind.REMIND_ENDING: remind_ending,
+    Kind.REMIND_WRAPUP: remind_wrapup,
+    Kind.REMIND_INVITATION: remind_invitation,
+}
+
+
+def for_notification(n: Notification) -> EmailMultiAlternatives:
+    return MESSAGES[n.kind](n)

@@ -1,0 +1,139 @@
+"""What the emails say and carry: one-click links for the addressed mentor only, a
+calendar entry that parses, List-Unsubscribe on reminders and never on decisions."""
+
+import re
+
+import pytest
+from django.core import mail
+from icalendar import Calendar
+
+from engagements import emails
+from engagements.models import Engagement, Notification, NotificationPreference
+from tests.factories import engagement_between
+
+pytestmark = pytest.mark.django_db
+Kind = Notification.Kind
+
+
+def email_for(kind: str, recipient):
+    n = Notification.objects.select_related("engagement", "recipient", "actor").get(
+        kind=kind, recipient=recipient
+    )
+    return emails.for_notification(n)
+
+
+def link(message, word: str) -> str:
+    found = re.search(rf"{word}: (\S+)", message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def test_the_proposal_email_has_one_click_links_for_the_addressed_mentor_only(
+    protege, mentor, outsider, as_user, settings
+):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    message = email_for(Kind.PROPOSAL_RECEIVED, mentor)
+    assert message.to == [mentor.email]
+    accept = link(message, "Accept")
+    assert accept.startswith(settings.SITE_URL + "/engagements/decide/")
+    assert link(message, "Decline").startswith(settings.SITE_URL + "/engagements/decide/")
+    html = message.alternatives[0][0]
+    assert accept.replace(settings.SITE_URL, "") in html
+    path = accept.removeprefix(settings.SITE_URL)
+    assert as_user(outsider).get(path).status_code == 404
+    client = as_user(mentor)
+    assert client.get(path).status_code == 200  # opening the link changes nothing
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.PROPOSED
+    client.post(path)
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.ACTIVE
+    assert "List-Unsubscribe" not in message.extra_headers
+
+
+def test_the_accepted_email_carries_a_calendar_entry_that_parses(protege, mentor):
+    engagement = engagement_between(protege, mentor)
+    message = email_for(Kind.ACCEPTED, protege)
+    [(name, content, mimetype)] = message.attachments
+    assert (name, mimetype) == ("engagement.ics", "text/calendar")
+    [event] = Calendar.from_ical(content).walk("VEVENT")
+    assert event.decoded("dtstart") == engagement.start_date
+    assert (event.decoded("dtend") - engagement.end_date).days == 1  # exclusive end
+    assert engagement.title in str(event["summary"])
+    assert "2 × Discussion of 60 min" in str(event["description"])
+    assert "List-Unsubscribe" not in message.extra_headers
+
+
+def test_reminders_carry_one_click_unsubscribe_and_decisions_do_not(protege, mentor):
+    engagement = engagement_between(protege, mentor, state="declined")
+    reminder = Notification.objects.create(
+        engagement=engagement,
+        recipient=mentor,
+        kind=Kind.REMIND_ENDING,
+        occasion="ending",
+        created_at=engagement.created_at,
+        due_at=engagement.created_at,
+    )
+    message = emails.for_notification(reminder)
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.extra_headers["List-Unsubscribe"].startswith("<http://")
+    declined = email_for(Kind.DECLINED, protege)
+    assert "List-Unsubscribe" not in declined.extra_headers
+    assert "List-Unsubscribe-Post" not in declined.extra_headers
+    # Headers survive into the sent message.
+    message.send()
+    sent = mail.outbox[-1].message()
+    assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert sent["Message-ID"] == emails.message_id(reminder)
+
+
+def test_one_click_unsubscribe_works_without_a_session(client, mentor):
+    url = emails.unsubscribe_url(mentor.pk).split("://", 1)[1].split("/", 1)[1]
+    path = "/" + url
+    assert client.get(path).status_code == 200  # a mail scanner's GET changes nothing
+    assert NotificationPreference.reminders_for(mentor.pk) == "each"
+    client.handler.enforce_csrf_checks = True
+    response = client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert NotificationPreference.reminders_for(mentor.pk) == "off"
+
+
+def test_a_forged_unsubscribe_link_changes_nothing(client, mentor):
+    response = client.post("/engagements/notifications/unsubscribe/forged/")
+    assert response.status_code == 400
+    assert NotificationPreference.reminders_for(mentor.pk) == "each"
+
+
+def test_the_settings_page_chooses_the_digest(mentor, as_user):
+    client = as_user(mentor)
+    assert client.get("/engagements/notifications/settings/").status_code == 200
+    client.post("/engagements/notifications/settings/", {"reminders": "digest"})
+    assert NotificationPreference.reminders_for(mentor.pk) == "digest"
+
+
+def test_every_kind_of_notification_renders_with_absolute_links(protege, mentor, settings):
+    engagement = engagement_between(protege, mentor, state="completed")
+    for kind in Kind.values:
+        n = Notification(
+            pk=1,
+            engagement=engagement,
+            recipient=protege,
+            actor=mentor,
+            kind=kind,
+            created_at=engagement.created_at,
+            due_at=engagement.created_at,
+        )
+        message = emails.for_notification(n)
+        assert message.subject and settings.SITE_NAME in message.body
+        assert settings.SITE_URL + "/engagements/" in message.body
+        assert "&amp;" not in message.body and "&#x27;" not in message.subject
+
+
+def test_the_outbox_page_shows_each_email_with_its_links(protege, mentor, client, settings):
+    engagement_between(protege, mentor, state="proposed")
+    settings.DEBUG = True
+    client.force_login(mentor.user)
+    page = client.get("/engagements/notifications/outbox/").content.decode()
+    assert "asks you to mentor" in page and "/engagements/decide/" in page
+    settings.DEBUG = False
+    assert client.get("/engagements/notifications/outbox/").status_code == 404
