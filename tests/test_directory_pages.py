@@ -161,3 +161,14 @@ def test_my_profile_page_queries_do_not_grow_with_skills(protege, as_user):
     protege.skills.add(*[SkillFactory(name=f"Topic {n}") for n in range(15)])
     protege.interests.add(*[SkillFactory(name=f"Interest {n}") for n in range(15)])
     assert queries() == few
+
+
+def test_the_demo_company_has_one_head_of_people_and_believable_reporting_lines():
+    call_command("seed_demo", employees=300, stdout=StringIO())
+    assert list(
+        Employee.objects.filter(title="Head of People").values_list("full_name", flat=True)
+    ) == ["Helen Park"]
+    john = Employee.objects.select_related("manager").get(email="john.smith@example.com")
+    assert john.manager.title == "Head of Engineering"
+    heads = Employee.objects.filter(title__startswith="Head of")
+    assert heads.count() == heads.values("department").distinct().count()  # one each

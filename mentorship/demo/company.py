@@ -341,6 +341,15 @@ def fixed_people() -> list[Person]:
     ]
 
 
+# Departments the fixed people already lead: their first generated member is not a
+# second head but a principal reporting to the one there is.
+FIXED_HEADS = {
+    "People": "helen.park@example.com",
+    "Marketing": "marcus.lee@example.com",
+    "Sales": "claire.dubois@example.com",
+}
+
+
 def generated_people(count: int, taken: set[str], seed: int = 2026) -> list[Person]:
     """`count` more people in a believable org chart, deterministic for a given seed."""
     rng = random.Random(seed)
@@ -367,7 +376,7 @@ def generated_people(count: int, taken: set[str], seed: int = 2026) -> list[Pers
             seniors = [p for p in colleagues[-400:] if level < p.level <= level + 3]
             manager = rng.choice(seniors).email if seniors else colleagues[0].email
         else:
-            manager = "sofia.rossi@example.com"
+            manager = FIXED_HEADS.get(department, "sofia.rossi@example.com")
         pool = DEPARTMENTS[department]
         skills = rng.sample(pool, k=min(len(pool), rng.randint(2, 4)))
         if rng.random() < 0.35:
@@ -380,11 +389,12 @@ def generated_people(count: int, taken: set[str], seed: int = 2026) -> list[Pers
         ]
         interests = rng.sample(sorted(others), k=min(len(others), rng.randint(1, 3)))
         role = ROLES[department]
-        title = (
-            ("Head of " + department)
-            if level == 7
-            else " ".join(part for part in (LEVEL_PREFIX[level], role) if part)
-        )
+        if level == 7 and department in FIXED_HEADS:
+            title = f"Principal {role}"
+        elif level == 7:
+            title = "Head of " + department
+        else:
+            title = " ".join(part for part in (LEVEL_PREFIX[level], role) if part)
         location = rng.choice(list(LOCATIONS))
         bio = rng.choice(BIO_OPENERS).format(a=skills[0], b=skills[-1], c=interests[0])
         person = Person(
@@ -408,4 +418,14 @@ def generated_people(count: int, taken: set[str], seed: int = 2026) -> list[Pers
             # Keep the candidate window bounded so generation stays linear.
             for members in by_department.values():
                 del members[1:-400]
+    return people
+
+
+def with_engineering_head(people: list[Person]) -> list[Person]:
+    """John Smith, a staff engineer, reports to the head of Engineering (once there is
+    one), not to the CEO beside the department heads."""
+    head = next((p for p in people if p.title == "Head of Engineering"), None)
+    for person in people:
+        if head and person.email == "john.smith@example.com":
+            person.manager_email = head.email
     return people

@@ -11,7 +11,7 @@ from directory.models import Department, Employee, Skill
 from directory.search import analyze, refresh_search_vectors
 from engagements.models import Program
 from mentorship.demo import DEMO_LOGINS, DEMO_PASSWORD
-from mentorship.demo.company import fixed_people, generated_people
+from mentorship.demo.company import fixed_people, generated_people, with_engineering_head
 from mentorship.demo.engagements import seed_engagements
 
 BATCH = 2000
@@ -39,7 +39,7 @@ class Command(BaseCommand):
 def seed(size: int) -> int:
     fixed = fixed_people()
     taken = {p.email for p in fixed}
-    people = fixed + generated_people(max(size - len(fixed), 0), taken)
+    people = with_engineering_head(fixed + generated_people(max(size - len(fixed), 0), taken))
     existing = set(Employee.objects.values_list("email", flat=True))
     new = [p for p in people if p.email not in existing]
 
