@@ -66,6 +66,7 @@ class Rule:
     ready: Callable[[Engagement], bool] | None = None  # a condition besides the state
     todo: str = ""  # what "Needs your action" says while it waits for this person
     refusal: str = ""  # said to a person who may not do it
+    settles: tuple[str, ...] = ()  # the actor's notifications that asked for this: now read
 
 
 def _thanked(e: Engagement) -> bool:
@@ -107,6 +108,7 @@ RULES: dict[Verb, Rule] = {
         tells=((Audience.PROTEGE, Kind.ACCEPTED), (Audience.JOINED_PEERS, Kind.ACCEPTED)),
         todo="Accept or decline this proposal",
         refusal="Only the mentor can accept this proposal.",
+        settles=(Kind.PROPOSAL_RECEIVED, Kind.REMIND_UNANSWERED),
     ),
     Verb.DECLINE: _rule(
         [State.PROPOSED],
@@ -114,6 +116,7 @@ RULES: dict[Verb, Rule] = {
         to=State.DECLINED,
         tells=((Audience.PROTEGE, Kind.DECLINED),),
         refusal="Only the mentor can decline this proposal.",
+        settles=(Kind.PROPOSAL_RECEIVED, Kind.REMIND_UNANSWERED),
     ),
     Verb.WITHDRAW: _rule(
         [State.PROPOSED],
@@ -157,6 +160,7 @@ RULES: dict[Verb, Rule] = {
         tells=((Audience.PROTEGE, Kind.PEER_ANSWERED),),
         todo="Join or decline the invitation",
         refusal="This invitation was already answered or is no longer open.",
+        settles=(Kind.PEER_INVITED, Kind.REMIND_INVITATION),
     ),
     Verb.LOG_MEETING: _rule(
         [State.ACTIVE],
@@ -170,6 +174,7 @@ RULES: dict[Verb, Rule] = {
         done=_thanked,
         todo="Mark your goals and thank your mentor",
         refusal="Only the protégé marks the goals and thanks the mentor.",
+        settles=(Kind.COMPLETED, Kind.REMIND_WRAPUP),
     ),
     Verb.ADVISE: _rule(
         [State.COMPLETED],
@@ -178,6 +183,7 @@ RULES: dict[Verb, Rule] = {
         done=_advised,
         todo="Suggest the next area and the next mentor",
         refusal="Only the mentor suggests what and whom next.",
+        settles=(Kind.COMPLETED, Kind.REMIND_WRAPUP, Kind.THANKED),
     ),
     Verb.FOLLOW_ON: _rule(
         [State.COMPLETED, State.CANCELLED],

@@ -75,10 +75,18 @@ def transition(
 
 
 def tell(engagement: Engagement, verb: Verb, *, actor: Employee | None, now: dt.datetime) -> None:
-    """Queue the notifications RULES[verb] names; the actor is never told of their own act."""
+    """Queue the notifications RULES[verb] names; the actor is never told of their own act.
+    What asked the actor to act is settled: it reads as done, not as still waiting."""
     for whom, kind in RULES[verb].tells:
         people = [p for p in audience(engagement, whom) if actor is None or p.pk != actor.pk]
         notify(engagement, kind, people, actor=actor, now=now)
+    if actor is not None and RULES[verb].settles:
+        Notification.objects.filter(
+            engagement=engagement,
+            recipient=actor,
+            kind__in=RULES[verb].settles,
+            read_at__isnull=True,
+        ).update(read_at=now)
 
 
 def notify(

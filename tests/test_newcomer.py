@@ -7,6 +7,7 @@ import datetime as dt
 from django.urls import reverse
 
 from engagements import meetings
+from engagements.models import Notification
 from tests.factories import EmployeeFactory, engagement_between, programme_today
 
 ROWS = {
@@ -97,3 +98,18 @@ def test_the_skill_picker_lists_what_is_chosen_first(protege, as_user):
     assert interests.index("Negotiation") < interests.index("Copywriting")
     assert 'class="chosen"' in interests
     assert "data-picker-filter" in interests and " hidden " in interests  # JS shows it
+
+
+def test_a_notification_that_asked_for_an_action_is_read_once_it_is_done(
+    protege, mentor, peer, as_user
+):
+    engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
+    as_user(mentor).post(
+        reverse("engagements:decline", args=[engagement.pk]), {"reason": "not_now"}
+    )
+    asked = Notification.objects.get(recipient=mentor, kind="proposal_received")
+    assert asked.read_at is not None  # the decline answered it
+    told = Notification.objects.get(recipient=protege, kind="declined")
+    assert told.read_at is None  # news for the protégé stays unread until seen
+    invited = Notification.objects.get(recipient=peer, kind="peer_invited")
+    assert invited.read_at is None  # the peer has not answered
