@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from directory.models import Employee, Skill
+from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +248,13 @@ def test_a_long_cycle_is_shown_shortened(tmp_path):
         "line 2: manager cycle: p0@example.com → p19@example.com → p18@example.com"
         " → … 16 more … → p1@example.com → p0@example.com"
     )
+
+
+def test_a_person_added_by_hand_with_capitals_is_updated_not_duplicated(tmp_path):
+    EmployeeFactory(full_name="Ana Lima", email="Ana.Lima@Example.com")
+    out, _ = import_file(tmp_path, HEADER + "ana.lima@example.com,Ana Lima,Engineer,,,,,,,\n")
+    assert "0 new, 1 updated" in out
+    assert Employee.objects.get(email__iexact="ana.lima@example.com").title == "Engineer"
 
 
 def test_a_file_in_the_wrong_encoding_is_refused_with_its_line(tmp_path):
