@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from directory.forms import EmployeeImportForm
 from directory.models import Employee, Skill
 from tests.factories import EmployeeFactory
 
@@ -306,6 +307,37 @@ class TestUploadPage:
     def test_a_wrongly_encoded_upload_says_how_to_fix_it(self, admin, as_user):
         response = self.upload(as_user(admin), "email,full_name\nå@x.com,Åse\n".encode("utf-16"))
         assert "not UTF-8" in response.content.decode()
+
+    def test_the_page_says_how_big_a_file_it_takes_and_where_bigger_ones_go(self, admin, as_user):
+        html = as_user(admin).get(self.url).content.decode()
+        assert "up to 20 MB and 20,000 employees" in html
+        assert "manage.py import_employees" in html
+
+    def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(self, admin, as_user):
+        count = Employee.objects.count()
+        too_big = GOOD + "x" * (EmployeeImportForm.MAX_MB * 1024 * 1024)
+        response = self.upload(as_user(admin), too_big)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "The file is larger than 20 MB, the most this page takes." in html
+        assert "Import bigger files on the server with manage.py import_employees." in html
+        assert Employee.objects.count() == count
+
+    def test_a_file_with_more_rows_than_the_page_takes_is_refused(self, admin, as_user):
+        count = Employee.objects.count()
+        rows = "".join(f"p{i}@example.com,P\n" for i in range(EmployeeImportForm.MAX_ROWS + 1))
+        response = self.upload(as_user(admin), "email,full_name\n" + rows)
+        assert "The file has 20,002 lines; this page takes up to 20,000 employees" in (
+            response.content.decode()
+        )
+        assert Employee.objects.count() == count
+
+    def test_a_file_with_as_many_rows_as_the_page_takes_passes_the_form_whole(self):
+        rows = "".join(f"p{i}@example.com,P\n" for i in range(EmployeeImportForm.MAX_ROWS))
+        data = ("email,full_name\n" + rows).encode()
+        form = EmployeeImportForm(files={"file": SimpleUploadedFile("people.csv", data)})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["file"].read() == data
 
     def test_other_employees_cannot_see_the_upload_page(self, protege, as_user):
         assert as_user(protege).get(self.url).status_code == 404
