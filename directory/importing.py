@@ -431,15 +431,15 @@ def save(rows: list[Row], result: ImportResult) -> None:
     departments = _get_or_create_named(Department, (row.department for row in rows))
     skills = _get_or_create_named(Skill, (n for row in rows for n in row.skills + row.interests))
     emails = {row.email for row in rows}
-    wanted = emails | {row.manager_email for row in rows} - {""}
+    looked_up = emails | {row.manager_email for row in rows} - {""}
     # By lowercased email. Imported addresses are stored lowercased, so the unique index
     # finds them; the few people added by hand with capitals take one more query.
     known: dict[str, Employee] = {}
     people = Employee.objects.only("email", "department", "manager", *FIELDS)
-    for chunk in _batches(wanted):
+    for chunk in _batches(looked_up):
         known.update((e.email, e) for e in people.filter(email__in=chunk))
     for employee in people.exclude(email=Lower("email")):
-        if employee.email.lower() in wanted:
+        if employee.email.lower() in looked_up:
             known.setdefault(employee.email.lower(), employee)
 
     new: list[Employee] = []
@@ -499,7 +499,7 @@ def save(rows: list[Row], result: ImportResult) -> None:
 #   has not), otherwise it sends a placeholder per cell, slow to build and to parse;
 # - bulk_update sends a CASE with a branch per row for every column, which PostgreSQL
 #   evaluates row by row (quadratic in the batch) and, past a cost threshold, hands to
-#   its JIT compiler, which can take hours over it.
+#   its JIT compiler, which spent over ten minutes on one batch of 5 000 rows here.
 
 
 def _create(employees: list[Employee], manager_of: dict[str, str], ids: dict[str, int]) -> None:
