@@ -6,11 +6,11 @@ passes of the same import against DATABASE_URL:
 
 - new: every row creates an employee;
 - unchanged: the same file again (nothing is written);
-- updated: every row's title and skills changed.
+- updated: every row changed (title, department, level, skills, interests, zone).
 
 Each pass runs `manage.py import_employees` in a fresh process, so the time includes
 Django's start-up and reading the file, as an operator would see it. `--in-process`
-times `import_employees_csv` instead, split into parse, check and save.
+times the import's three steps (parse, check_managers, save) in this process instead.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mentorship_import_bench \\
         .venv/bin/python bench/import_speed.py [--rows 20000] [--in-process]

@@ -94,8 +94,8 @@ class ProfileForm(forms.ModelForm):
 
 class EmployeeImportForm(forms.Form):
     # One request must finish well inside the web server's 30 s timeout: 20 000 rows
-    # import in about 10 s. Bytes alone do not bound the time (short rows are many per
-    # MB), so lines are counted too. The command takes files of any size.
+    # take 10-15 s (bench/import_speed.py). Bytes alone do not bound the time (short
+    # rows are many per MB), so lines are counted too. The command takes any size.
     MAX_MB = 20
     MAX_ROWS = 20_000
 
