@@ -96,15 +96,34 @@ class ProfileForm(forms.ModelForm):
 
 
 class EmployeeImportForm(forms.Form):
+    # One request must finish well inside the web server's 30 s timeout: 20 000 rows
+    # take 10-15 s (bench/import_speed.py). Bytes alone do not bound the time (short
+    # rows are many per MB), so lines are counted too. The command takes any size.
+    MAX_MB = 20
+    MAX_ROWS = 20_000
+
     file = forms.FileField(
         label="Employee list (CSV, UTF-8)",
         help_text="Columns: email, full_name, and optionally title, department, location, "
         "manager_email, level, skills, interests (separated by ;), bio, linkedin_url, "
-        "time_zone, open_to_mentoring, mentoring_capacity, active.",
+        "time_zone, open_to_mentoring, mentoring_capacity, active. "
+        f"This page takes files up to {MAX_MB} MB and {MAX_ROWS:,} employees; import bigger "
+        "files on the server with manage.py import_employees.",
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 20 MB.")
+        bigger = "Import bigger files on the server with manage.py import_employees."
+        if upload.size > self.MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                f"The file is larger than {self.MAX_MB} MB, the most this page takes. {bigger}"
+            )
+        # A line per employee plus the header (a bio spanning lines counts more).
+        lines = sum(chunk.count(b"\n") for chunk in upload.chunks())
+        upload.seek(0)
+        if lines > self.MAX_ROWS + 1:
+            raise forms.ValidationError(
+                f"The file has {lines:,} lines; this page takes up to {self.MAX_ROWS:,} "
+                f"employees, one a line. {bigger}"
+            )
         return upload

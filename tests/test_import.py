@@ -7,8 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from directory.forms import EmployeeImportForm
 from directory.models import Employee, Skill
 from directory.search import search_employees
+from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +137,36 @@ BAD_CASES = {
             "line 2: unknown time zone “Mars/Olympus”",
         ],
     ),
+    # A profile could not show or save a zone outside its list.
+    "time zone a profile does not offer": (
+        "email,full_name,time_zone\nana@example.com,Ana,UTC\n",
+        ["line 2: unknown time zone “UTC”; use a name such as"],
+    ),
+    "empty email and name": (
+        HEADER + "ana@example.com,Ana,,,,,,,,\n,,,,,,,,,\n",
+        ["line 3: email is empty", "line 3: full_name is empty"],
+    ),
+    "a column given twice": (
+        "email,full_name,title,Title\nana@example.com,Ana,Engineer,Boss\n",
+        ["line 1: column(s) given twice: title"],
+    ),
+    "every kind at once": (
+        "email,full_name,manager_email,level,shoe_size\n"
+        "ana@example.com,Ana,bo@example.com,2,\n"
+        "not-an-email,Nobody,,,\n"
+        "cy@example.com,Cy,ghost@example.com,,\n"
+        "bo@example.com,Bo,ana@example.com,99,\n"
+        "ANA@example.com,Ana Again,,,42\n",
+        [
+            "line 1: unknown column(s): shoe_size",
+            "line 2: manager cycle: ana@example.com → bo@example.com → ana@example.com",
+            "line 3: “not-an-email” is not a valid email address",
+            "line 4: manager ghost@example.com not found",
+            "line 5: level must be a whole number from 1 to 20, not “99”",
+            "line 5: manager cycle: bo@example.com → ana@example.com → bo@example.com",
+            "line 6: duplicate email ana@example.com (first on line 2)",
+        ],
+    ),
 }
 
 
@@ -158,6 +190,76 @@ def test_the_report_names_each_bad_line(tmp_path, case, capsys):
     report = err.getvalue().replace(f"{tmp_path / 'people.csv'}:", "line ")
     for line in expected:
         assert line in report
+
+
+def report_of(tmp_path, text: str | bytes) -> list[str]:
+    """The command's report on a bad file, one "line N: problem" a line."""
+    from io import StringIO
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_employees", str(write(tmp_path, text)), stderr=err)
+    return err.getvalue().replace(f"{tmp_path / 'people.csv'}:", "line ").splitlines()
+
+
+def test_managers_are_checked_even_when_other_rows_are_bad(tmp_path):
+    report = report_of(
+        tmp_path,
+        HEADER + "ana@example.com,Ana,,,,,,,,\n"
+        "bo@,Bo,,,,,,,,\n"
+        "cy@example.com,Cy,,,,ghost@example.com,,,,\n",
+    )
+    assert report == [
+        "line 3: “bo@” is not a valid email address",
+        "line 4: manager ghost@example.com not found",
+    ]
+
+
+def test_the_report_of_every_kind_of_problem_is_in_line_order(tmp_path):
+    text, expected = BAD_CASES["every kind at once"]
+    report = report_of(tmp_path, text)
+    assert len(report) == len(expected)
+    for line, fragment in zip(report, expected, strict=True):
+        assert line.startswith(fragment)
+
+
+def test_a_manager_with_a_bad_address_is_not_also_reported_missing(tmp_path):
+    report = report_of(tmp_path, HEADER + "ana@example.com,Ana,,,,boss@,,,,\n")
+    assert report == ["line 2: manager_email “boss@” is not a valid email address"]
+
+
+def test_a_loop_through_people_already_in_the_directory_is_a_cycle(tmp_path):
+    import_file(tmp_path, GOOD)
+    # Ana, not in this file, reports to Bo in the directory; Bo would report to Dee,
+    # and Dee to Ana.
+    report = report_of(
+        tmp_path,
+        HEADER + "bo@example.com,Bo Berg,,,,dee@example.com,,,,\n"
+        "dee@example.com,Dee Diaz,,,,ana@example.com,,,,\n",
+    )
+    bo, dee, ana = "bo@example.com", "dee@example.com", "ana@example.com"
+    assert report == [
+        f"line 2: manager cycle: {bo} → {dee} → {ana} → {bo}",
+        f"line 3: manager cycle: {dee} → {ana} → {bo} → {dee}",
+    ]
+
+
+def test_a_long_cycle_is_shown_shortened(tmp_path):
+    people = [f"p{i}@example.com" for i in range(20)]
+    rows = "".join(f"{p},P,,,,{people[i - 1]},,,,\n" for i, p in enumerate(people))
+    report = report_of(tmp_path, HEADER + rows)
+    assert len(report) == 20
+    assert report[0] == (
+        "line 2: manager cycle: p0@example.com → p19@example.com → p18@example.com"
+        " → … 16 more … → p1@example.com → p0@example.com"
+    )
+
+
+def test_a_person_added_by_hand_with_capitals_is_updated_not_duplicated(tmp_path):
+    EmployeeFactory(full_name="Ana Lima", email="Ana.Lima@Example.com")
+    out, _ = import_file(tmp_path, HEADER + "ana.lima@example.com,Ana Lima,Engineer,,,,,,,\n")
+    assert "0 new, 1 updated" in out
+    assert Employee.objects.get(email__iexact="ana.lima@example.com").title == "Engineer"
 
 
 def test_a_file_in_the_wrong_encoding_is_refused_with_its_line(tmp_path):
@@ -209,6 +311,37 @@ class TestUploadPage:
     def test_a_wrongly_encoded_upload_says_how_to_fix_it(self, admin, as_user):
         response = self.upload(as_user(admin), "email,full_name\nå@x.com,Åse\n".encode("utf-16"))
         assert "not UTF-8" in response.content.decode()
+
+    def test_the_page_says_how_big_a_file_it_takes_and_where_bigger_ones_go(self, admin, as_user):
+        html = as_user(admin).get(self.url).content.decode()
+        assert "up to 20 MB and 20,000 employees" in html
+        assert "manage.py import_employees" in html
+
+    def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(self, admin, as_user):
+        count = Employee.objects.count()
+        too_big = GOOD + "x" * (EmployeeImportForm.MAX_MB * 1024 * 1024)
+        response = self.upload(as_user(admin), too_big)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "The file is larger than 20 MB, the most this page takes." in html
+        assert "Import bigger files on the server with manage.py import_employees." in html
+        assert Employee.objects.count() == count
+
+    def test_a_file_with_more_rows_than_the_page_takes_is_refused(self, admin, as_user):
+        count = Employee.objects.count()
+        rows = "".join(f"p{i}@example.com,P\n" for i in range(EmployeeImportForm.MAX_ROWS + 1))
+        response = self.upload(as_user(admin), "email,full_name\n" + rows)
+        assert "The file has 20,002 lines; this page takes up to 20,000 employees" in (
+            response.content.decode()
+        )
+        assert Employee.objects.count() == count
+
+    def test_a_file_with_as_many_rows_as_the_page_takes_passes_the_form_whole(self):
+        rows = "".join(f"p{i}@example.com,P\n" for i in range(EmployeeImportForm.MAX_ROWS))
+        data = ("email,full_name\n" + rows).encode()
+        form = EmployeeImportForm(files={"file": SimpleUploadedFile("people.csv", data)})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["file"].read() == data
 
     def test_other_employees_cannot_see_the_upload_page(self, protege, as_user):
         assert as_user(protege).get(self.url).status_code == 404

@@ -1,0 +1,355 @@
+"""Reading an employee CSV: every row checked in plain Python (no query, no time-zone
+lookup per row), every problem of every kind collected with its line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+
+from directory.models import Department, Employee, Skill
+
+REQUIRED_COLUMNS = ["email", "full_name"]
+OPTIONAL_COLUMNS = [
+    "title",
+    "department",
+    "location",
+    "manager_email",
+    "level",
+    "skills",
+    "interests",
+    "bio",
+    "linkedin_url",
+    "time_zone",
+    "open_to_mentoring",
+    "mentoring_capacity",
+    "active",
+]
+ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+TRUE_WORDS = {"1", "true", "yes", "y"}
+FALSE_WORDS = {"0", "false", "no", "n"}
+# The scalar fields an import sets; compared to tell "updated" from "unchanged".
+FIELDS = [
+    "full_name",
+    "title",
+    "location",
+    "level",
+    "bio",
+    "linkedin_url",
+    "time_zone",
+    "open_to_mentoring",
+    "mentoring_capacity",
+    "is_active",
+]
+# The longest value each column's database field holds; longer would fail in the
+# database ("value too long") after the file had been judged good.
+MAX_LENGTHS = {
+    column: model._meta.get_field(name).max_length
+    for column, model, name in [
+        ("email", Employee, "email"),
+        ("manager_email", Employee, "email"),
+        ("full_name", Employee, "full_name"),
+        ("title", Employee, "title"),
+        ("location", Employee, "location"),
+        ("linkedin_url", Employee, "linkedin_url"),
+        ("department", Department, "name"),
+        ("skills", Skill, "name"),
+        ("interests", Skill, "name"),
+    ]
+}
+# The zones a profile offers. Computed once: zoneinfo.available_timezones() reads the
+# whole tz database on every call (about 15 ms), which made big files time out.
+TIME_ZONES = frozenset(value for value, _ in Employee._meta.get_field("time_zone").choices)
+DEFAULT_TIME_ZONE = Employee._meta.get_field("time_zone").default
+validate_url = URLValidator(schemes=["https", "http"])
+# Ids or emails in one query's list, and values (rows × columns) in one INSERT or
+# UPDATE: big enough that a file of 100 000 rows needs few statements, small enough to
+# bound each one (and to stay under SQLite's limit on query parameters).
+BATCH_SIZE = 5000
+BATCH_VALUES = 100_000
+
+
+@dataclass(slots=True)
+class Row:
+    line: int
+    email: str
+    manager_email: str
+    values: dict
+    department: str
+    skills: list[str]
+    interests: list[str]
+
+
+@dataclass
+class ImportResult:
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _show(value: str, limit: int = 60) -> str:
+    """A value quoted in a message, cut short: a bad cell may be 100 000 characters."""
+    value = value.replace("\x00", "�")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _split(value: str) -> list[str]:
+    seen: dict[str, str] = {}
+    for item in value.split(";"):
+        name = " ".join(item.split())
+        if name:
+            seen.setdefault(name.lower(), name)
+    return list(seen.values())
+
+
+def _bool(value: str, default: bool, column: str, errors: list[str]) -> bool:
+    value = value.strip().lower()
+    if not value:
+        return default
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    errors.append(f"{column} must be yes or no, not “{_show(value)}”")
+    return default
+
+
+def _int(value: str, default: int, low: int, high: int, column: str, errors: list[str]) -> int:
+    value = value.strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        errors.append(f"{column} must be a whole number from {low} to {high}, not “{_show(value)}”")
+        return default
+    return number
+
+
+def _too_long(column: str, value: str, errors: list[str]) -> bool:
+    limit = MAX_LENGTHS[column]
+    if len(value) <= limit:
+        return False
+    errors.append(f"{column} is {len(value)} characters long; the most is {limit}")
+    return True
+
+
+def _email(column: str, value: str, errors: list[str]) -> bool:
+    """Whether the value is a usable email address; says why not in `errors`."""
+    if _too_long(column, value, errors):
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        label = "" if column == "email" else f"{column} "
+        errors.append(f"{label}“{_show(value)}” is not a valid email address")
+        return False
+    return True
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"a value is longer than {csv.field_size_limit()} characters"
+    return f"the line cannot be read as CSV ({exc})"
+
+
+def _decode(data: bytes, result: ImportResult) -> str | None:
+    if data.startswith(b"PK\x03\x04"):
+        result.errors.append(
+            (
+                1,
+                "this is a spreadsheet (or another zip file), not CSV; in Excel or LibreOffice "
+                "save it as “CSV UTF-8” and upload that",
+            )
+        )
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        result.errors.append(
+            (line, "the file is not UTF-8 text; save it as “CSV UTF-8” and upload it again")
+        )
+        return None
+
+
+class _Lines:
+    """The file's lines, remembering the last one the csv reader took."""
+
+    def __init__(self, text: str):
+        self._lines = io.StringIO(text, newline="")
+        self.last = ""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        self.last = next(self._lines)
+        return self.last
+
+
+def parse(data: bytes, result: ImportResult) -> list[Row]:
+    text = _decode(data, result)
+    if text is None:
+        return []
+    lines = _Lines(text)
+    reader = csv.reader(lines)
+    header: list[str] = []
+    try:
+        # Blank lines before the header are skipped, as between rows.
+        while not header:
+            header = next(reader)
+    except StopIteration:
+        result.errors.append((1, "the file is empty"))
+        return []
+    except csv.Error as exc:
+        result.errors.append((reader.line_num, f"the header cannot be read: {_csv_problem(exc)}"))
+        return []
+    header_line = reader.line_num
+    names = [name.strip().lower() for name in header]
+    seen: set[str] = set()
+    unknown, twice = [], []
+    for position, name in enumerate(names, start=1):
+        if name not in ALL_COLUMNS:
+            unknown.append(_show(name, 30) if name else f"(no name, column {position})")
+        elif name in seen:
+            twice.append(name)
+        seen.add(name)
+    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+    if unknown:
+        result.errors.append(
+            (
+                header_line,
+                f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join(ALL_COLUMNS)}",
+            )
+        )
+    if twice:
+        result.errors.append((header_line, f"column(s) given twice: {', '.join(twice)}"))
+    if missing:
+        result.errors.append((header_line, f"missing column(s): {', '.join(missing)}"))
+        return []
+    # Unknown or repeated columns are reported above; the rows are still checked (by
+    # the first column of each known name) so the report is complete.
+    index = {}
+    for position, name in enumerate(names):
+        index.setdefault(name, position)
+
+    rows: list[Row] = []
+    first_line: dict[str, int] = {}
+    header_errors = len(result.errors)
+    end = header_line
+    while True:
+        line = end + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The reader starts afresh on the next line. That is right if this record
+            # was one line with its quotes closed; otherwise the next lines are the
+            # middle of a quoted value, and reading on would report nonsense.
+            if reader.line_num == line and lines.last.count('"') % 2 == 0:
+                result.errors.append((line, _csv_problem(exc)))
+                end = reader.line_num
+                continue
+            result.errors.append(
+                (line, f"{_csv_problem(exc)}; the lines after it were not checked")
+            )
+            break
+        end = reader.line_num
+        if not cells:
+            continue
+        problems: list[str] = []
+        rows.append(_row(line, cells, index, len(names), first_line, problems))
+        result.errors.extend((line, problem) for problem in problems)
+    if not rows and len(result.errors) == header_errors:
+        result.errors.append((header_line, "the file has a header but no employees"))
+    return rows
+
+
+def _row(
+    line: int,
+    cells: list[str],
+    index: dict[str, int],
+    columns: int,
+    first_line: dict[str, int],
+    problems: list[str],
+) -> Row:
+    if len(cells) > columns:
+        problems.append(f"more fields than columns ({len(cells)} fields, {columns} columns)")
+    if any("\x00" in cell for cell in cells):
+        # PostgreSQL refuses NUL in text; a NUL usually means the file is not text at all.
+        problems.append("the line contains a NUL character; is this really a CSV file?")
+        cells = [cell.replace("\x00", "") for cell in cells]
+
+    def get(column: str) -> str:
+        position = index.get(column)
+        return cells[position].strip() if position is not None and position < len(cells) else ""
+
+    email = get("email").lower()
+    if not email:
+        problems.append("email is empty")
+    elif _email("email", email, problems):
+        if email in first_line:
+            problems.append(f"duplicate email {email} (first on line {first_line[email]})")
+        else:
+            first_line[email] = line
+    full_name = " ".join(get("full_name").split())
+    if not full_name:
+        problems.append("full_name is empty")
+    manager_email = get("manager_email").lower()
+    if manager_email and not _email("manager_email", manager_email, problems):
+        # Already reported; not looked up again as a manager who cannot be found.
+        manager_email = ""
+    time_zone = get("time_zone")
+    if time_zone and time_zone not in TIME_ZONES:
+        problems.append(
+            f"unknown time zone “{_show(time_zone)}”; use a name such as {DEFAULT_TIME_ZONE}"
+        )
+    linkedin = get("linkedin_url")
+    if linkedin and not _too_long("linkedin_url", linkedin, problems):
+        try:
+            validate_url(linkedin)
+        except ValidationError:
+            problems.append(f"linkedin_url “{_show(linkedin)}” is not a web address")
+    department = " ".join(get("department").split())
+    for column, value in [
+        ("full_name", full_name),
+        ("title", get("title")),
+        ("location", get("location")),
+        ("department", department),
+    ]:
+        _too_long(column, value, problems)
+    skills, interests = _split(get("skills")), _split(get("interests"))
+    for column, names in [("skills", skills), ("interests", interests)]:
+        for name in names:
+            if len(name) > MAX_LENGTHS[column]:
+                problems.append(
+                    f"{column}: “{_show(name)}” is {len(name)} characters long; "
+                    f"the most is {MAX_LENGTHS[column]}"
+                )
+    values = {
+        "full_name": full_name,
+        "title": get("title"),
+        "location": get("location"),
+        "level": _int(get("level"), 1, 1, 20, "level", problems),
+        "bio": get("bio"),
+        "linkedin_url": linkedin,
+        "time_zone": time_zone or DEFAULT_TIME_ZONE,
+        "open_to_mentoring": _bool(get("open_to_mentoring"), True, "open_to_mentoring", problems),
+        "mentoring_capacity": _int(
+            get("mentoring_capacity"), 2, 0, 10, "mentoring_capacity", problems
+        ),
+        "is_active": _bool(get("active"), True, "active", problems),
+    }
+    return Row(line, email, manager_email, values, department, skills, interests)
