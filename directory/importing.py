@@ -8,7 +8,7 @@ batch of rows, never one per row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.functions import Lower
@@ -23,19 +23,54 @@ from directory.import_parsing import (
     Row,
     parse,
 )
-from directory.models import Department, Employee, Skill
+from directory.models import Department, Employee, ImportRun, Skill
 from directory.search import analyze, refresh_search_vectors
 
 
-def import_employees_csv(data: bytes) -> ImportResult:
+def _quiet(stage: str) -> None:
+    pass
+
+
+def import_employees_csv(data: bytes, progress: Callable[[str], None] = _quiet) -> ImportResult:
+    """Check the whole file, then save it all or nothing. `progress` hears each stage
+    (a background import shows it to the admin)."""
     result = ImportResult()
+    progress("Reading and checking every row")
     rows = parse(data, result)
     # Managers are checked even when some rows are bad, so one pass reports everything.
+    progress(f"Checking the managers of {len(rows):,} people")
     check_managers(rows, result)
     result.errors.sort(key=lambda error: error[0])
     if result.ok:
+        progress(f"Saving {len(rows):,} people")
         save(rows, result)
     return result
+
+
+def run_import(run_id: int, *, now=None) -> None:
+    """Import a stored file (the background task calls this). Claimed with a conditional
+    UPDATE, so a repeated task does nothing; the report is kept on the run."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING, progress="Starting"
+    )
+    if not claimed:
+        return
+    run = ImportRun.objects.get(pk=run_id)
+
+    def progress(stage: str) -> None:
+        ImportRun.objects.filter(pk=run_id).update(progress=stage[:200])
+
+    result = import_employees_csv(bytes(run.data), progress=progress)
+    ImportRun.objects.filter(pk=run_id).update(
+        status=ImportRun.Status.DONE if result.ok else ImportRun.Status.REFUSED,
+        progress="",
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        errors=[list(error) for error in result.errors],
+        data=b"",
+        finished_at=now or timezone.now(),
+    )
 
 
 def _batches(items: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:

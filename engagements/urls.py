@@ -44,5 +44,6 @@ directory_urlpatterns = [
     path("", people.directory, name="index"),
     path("people/<int:pk>/", people.employee_detail, name="employee"),
     path("import/", people.import_employees, name="import"),
+    path("import/<int:pk>/", people.import_run, name="import_run"),
     *directory_own_urls,
 ]

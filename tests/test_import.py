@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from directory import tasks
 from directory.forms import EmployeeImportForm
-from directory.models import Employee, Skill
+from directory.models import Employee, ImportRun, Skill
 from directory.search import search_employees
 from tests.factories import EmployeeFactory
 
@@ -314,7 +315,7 @@ class TestUploadPage:
 
     def test_the_page_says_how_big_a_file_it_takes_and_where_bigger_ones_go(self, admin, as_user):
         html = as_user(admin).get(self.url).content.decode()
-        assert "up to 20 MB and 20,000 employees" in html
+        assert "up to 20 MB; over 20,000 employees are imported in the background" in html
         assert "manage.py import_employees" in html
 
     def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(self, admin, as_user):
@@ -327,14 +328,47 @@ class TestUploadPage:
         assert "Import bigger files on the server with manage.py import_employees." in html
         assert Employee.objects.count() == count
 
-    def test_a_file_with_more_rows_than_the_page_takes_is_refused(self, admin, as_user):
-        count = Employee.objects.count()
-        rows = "".join(f"p{i}@example.com,P\n" for i in range(EmployeeImportForm.MAX_ROWS + 1))
-        response = self.upload(as_user(admin), "email,full_name\n" + rows)
-        assert "The file has 20,002 lines; this page takes up to 20,000 employees" in (
-            response.content.decode()
+    def test_a_file_with_more_rows_than_a_request_takes_is_imported_in_the_background(
+        self, admin, as_user, monkeypatch
+    ):
+        monkeypatch.setattr(EmployeeImportForm, "MAX_ROWS", 5)
+        client = as_user(admin)
+        rows = "".join(f"p{i}@example.com,Person {i}\n" for i in range(8))
+        response = self.upload(client, "email,full_name\n" + rows)
+        run = ImportRun.objects.get()
+        assert response["Location"] == reverse("directory:import_run", args=[run.pk])
+        assert run.status == ImportRun.Status.QUEUED and run.uploaded_by == admin
+        assert "Waiting for a worker" in client.get(response["Location"]).content.decode()
+        assert not Employee.objects.filter(email="p0@example.com").exists()
+        tasks.import_file(run.pk)  # what the worker runs
+        tasks.import_file(run.pk)  # a repeated task finds it claimed and does nothing
+        run.refresh_from_db()
+        assert run.status == ImportRun.Status.DONE and run.created == 8 and run.data == b""
+        html = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+        assert "Imported: 8 new, 0 updated, 0 unchanged." in html
+        assert 'hx-trigger="every 2s"' not in html  # finished: the page stops polling
+        assert (
+            Employee.objects.filter(email__startswith="p", email__endswith="@example.com").count()
+            == 8
         )
+
+    def test_a_bad_background_import_keeps_its_report_and_imports_nothing(
+        self, admin, as_user, monkeypatch
+    ):
+        monkeypatch.setattr(EmployeeImportForm, "MAX_ROWS", 2)
+        count = Employee.objects.count()
+        client = as_user(admin)
+        response = self.upload(client, BAD_CASES["manager cycle"][0])
+        tasks.import_file(ImportRun.objects.get().pk)
+        html = client.get(response["Location"]).content.decode()
+        assert "3 problems found — nothing was imported" in html and "manager cycle" in html
         assert Employee.objects.count() == count
+
+    def test_only_programme_admins_see_an_import_run(self, admin, protege, as_user):
+        run = ImportRun.objects.create(filename="people.csv", data=b"x", uploaded_by=admin)
+        url = reverse("directory:import_run", args=[run.pk])
+        assert as_user(protege).get(url).status_code == 404
+        assert as_user(admin).get(url).status_code == 200
 
     def test_a_file_with_as_many_rows_as_the_page_takes_passes_the_form_whole(self):
         rows = "".join(f"p{i}@example.com,P\n" for i in range(EmployeeImportForm.MAX_ROWS))

@@ -2,9 +2,11 @@
 my interests, a person's profile with their mentoring record, the employee import."""
 
 import datetime as dt
+import logging
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,12 +17,14 @@ from django.views.decorators.http import require_http_methods
 from directory.forms import DirectorySearchForm, EmployeeImportForm
 from directory.importing import import_employees_csv
 from directory.logins import current_employee
-from directory.models import Employee
+from directory.models import Employee, ImportRun
+from directory.tasks import import_file
 from engagements.access import programme_admin_required
 from engagements.matching import suggest_mentors
 from engagements.models import Engagement, Program, WrapUp
 
 PAGE_SIZE = 20
+logger = logging.getLogger(__name__)
 
 
 def directory(request: HttpRequest) -> HttpResponse:
@@ -95,7 +99,16 @@ def import_employees(request: HttpRequest) -> HttpResponse:
     form = EmployeeImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = import_employees_csv(form.cleaned_data["file"].read())
+        upload = form.cleaned_data["file"]
+        if form.in_background:
+            run = ImportRun.objects.create(
+                filename=upload.name[:200],
+                data=upload.read(),
+                uploaded_by=current_employee(request),
+            )
+            enqueue_import(run)
+            return redirect("directory:import_run", pk=run.pk)
+        result = import_employees_csv(upload.read())
         if result.ok:
             messages.success(
                 request,
@@ -104,3 +117,23 @@ def import_employees(request: HttpRequest) -> HttpResponse:
             )
             return redirect("directory:import")
     return render(request, "directory/import.html", {"form": form, "result": result})
+
+
+@programme_admin_required
+def import_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background import as it goes, and its report when it is done (htmx polls the
+    status; without JavaScript the page has a refresh link)."""
+    run = get_object_or_404(ImportRun.objects.defer("data"), pk=pk)
+    template = "directory/import_run.html#status" if request.htmx else "directory/import_run.html"
+    return render(request, template, {"run": run})
+
+
+def enqueue_import(run: ImportRun) -> None:
+    # A broker outage must not lose the upload: the run stays queued and says so.
+    def send() -> None:
+        try:
+            import_file.delay(run.pk)
+        except Exception:  # noqa: BLE001 — any broker failure; logged, the row remains
+            logger.exception("Could not queue import run %s", run.pk)
+
+    transaction.on_commit(send)
