@@ -1,0 +1,156 @@
+"""The layout on a phone (390 × 844) and on a laptop (1280 × 800): a header of one row for
+every role, whose menu reaches every link with and without JavaScript."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.browser import assert_accessible, sign_in
+from tests.factories import PASSWORD, engagement_between
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
+ROLES = ["protege", "mentor", "admin"]
+JAVASCRIPT = [pytest.param(True, id="js"), pytest.param(False, id="no-js")]
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server):
+    """A fresh browser at a given size, signed in as someone, on a given page."""
+    contexts = []
+
+    def open_page(email: str, password: str, path: str, *, viewport, javascript=True) -> Page:
+        context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, live_server, email, password, next=path)
+        expect(page).to_have_url(live_server.url + path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def person(request, protege, mentor, admin):
+    """The protégé, the mentor or the programme admin; the mentor and the admin each have a
+    proposal waiting and a notification unread, so their nav carries its counts."""
+    engagement_between(protege, mentor, state="proposed")
+    engagement_between(protege, admin, state="proposed", title="Reading the budget")
+    return {"protege": protege, "mentor": mentor, "admin": admin}[request.param]
+
+
+def header(page: Page) -> Locator:
+    return page.locator("header.site-header")
+
+
+def menu_button(page: Page) -> Locator:
+    return page.locator("details.site-menu > summary")
+
+
+def menu_items(page: Page) -> Locator:
+    return page.locator(".menu-panel").locator("a:visible, button:visible")
+
+
+def nav_names(person) -> list[str]:
+    names = ["My engagements", "Mentor inbox", "Directory"]
+    return names + ["Programme", "Import employees"] if person.full_name == "Helen Park" else names
+
+
+def assert_accessible_with(page: Page, javascript: bool) -> None:
+    # axe runs as a script in the page, so it cannot check a page with JavaScript off; the
+    # markup is the same as with it on, which it does check.
+    if javascript:
+        assert_accessible(page)
+
+
+def assert_every_item_is_clickable(items: Locator) -> None:
+    assert items.count() > 0
+    for item in items.all():
+        expect(item).to_be_visible()
+        item.click(trial=True)  # visible, enabled and not covered by anything else
+
+
+@pytest.mark.parametrize("person", ROLES, indirect=True)
+@pytest.mark.parametrize("javascript", JAVASCRIPT)
+def test_on_a_phone_the_header_is_one_short_row_and_its_menu_reaches_every_link(
+    open_page, person, javascript
+):
+    page = open_page(
+        person.email, PASSWORD, reverse("engagements:home"), viewport=PHONE, javascript=javascript
+    )
+    assert header(page).bounding_box()["height"] <= 72
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)  # folded away
+    expect(menu_button(page)).to_have_text(re.compile(r"^\s*Menu"))
+    assert_accessible_with(page, javascript)
+
+    # Keyboard: skip link, brand, then the menu; Enter opens it, Tab walks into it.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(menu_button(page)).to_be_focused()
+    page.keyboard.press("Enter")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link")).to_contain_text(nav_names(person))
+    page.keyboard.press("Tab")
+    expect(nav.get_by_role("link").first).to_be_focused()
+
+    panel = page.locator(".menu-panel")
+    expect(panel).to_contain_text(f"Signed in as {person.email}")
+    assert_every_item_is_clickable(menu_items(page))
+    assert_accessible_with(page, javascript)
+
+    nav.get_by_role("link", name="Directory").click()
+    expect(page).to_have_url(re.compile(re.escape(reverse("directory:index")) + "$"))
+    expect(panel).to_be_hidden()  # a new page starts with the menu closed
+
+
+@pytest.mark.parametrize("person", ROLES, indirect=True)
+@pytest.mark.parametrize("javascript", JAVASCRIPT)
+def test_on_a_laptop_the_header_is_one_row_for_every_role(open_page, person, javascript):
+    page = open_page(
+        person.email, PASSWORD, reverse("engagements:home"), viewport=LAPTOP, javascript=javascript
+    )
+    assert header(page).bounding_box()["height"] <= 72
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    expect(links).to_contain_text(nav_names(person))
+    tops = {round(link.bounding_box()["y"]) for link in links.all()}
+    assert max(tops) - min(tops) <= 1, f"the nav wraps: link tops at {sorted(tops)}"
+    boxes = [link.bounding_box() for link in links.all()]
+    account = menu_button(page).bounding_box()
+    assert boxes[-1]["x"] + boxes[-1]["width"] < account["x"]  # side by side, no overlap
+    assert account["y"] < boxes[0]["y"] + boxes[0]["height"]  # and on the same row
+    assert account["y"] + account["height"] > boxes[0]["y"]
+    if person.full_name != "Priya Patel":
+        expect(links.first).to_contain_text(re.compile(r"\d+ unread"))
+        expect(links.nth(1)).to_contain_text("1 waiting")
+    assert_accessible_with(page, javascript)
+
+    menu_button(page).click()
+    expect(page.locator(".menu-panel")).to_contain_text(f"Signed in as {person.email}")
+    items = menu_items(page)
+    expect(items).to_have_text(["My profile", "Two-factor authentication", "Password", "Sign out"])
+    assert_every_item_is_clickable(items)
+    assert_accessible_with(page, javascript)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(re.escape(reverse("account_login"))))
+
+
+def test_escape_and_a_click_elsewhere_close_the_menu(open_page, protege):
+    page = open_page(protege.email, PASSWORD, reverse("engagements:home"), viewport=PHONE)
+    panel = page.locator(".menu-panel")
+    menu_button(page).click()
+    expect(panel).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(menu_button(page)).to_be_focused()
+
+    menu_button(page).click()
+    page.mouse.click(PHONE["width"] / 2, PHONE["height"] - 40)  # below the open menu
+    expect(panel).to_be_hidden()
