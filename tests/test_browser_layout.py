@@ -1,12 +1,16 @@
 """The layout on a phone (390 × 844) and on a laptop (1280 × 800): a header of one row for
-every role, whose menu reaches every link with and without JavaScript."""
+every role, whose menu reaches every link with and without JavaScript; the directory's
+results in the first screen on a phone."""
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from mentorship.demo import DEMO_PASSWORD
 from tests.browser import assert_accessible, sign_in
 from tests.factories import PASSWORD, engagement_between
 
@@ -14,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}
+PRIYA = "priya.patel@example.com"  # the demo protégé, with suggestions for her interests
 ROLES = ["protege", "mentor", "admin"]
 JAVASCRIPT = [pytest.param(True, id="js"), pytest.param(False, id="no-js")]
 
@@ -43,6 +48,11 @@ def person(request, protege, mentor, admin):
     engagement_between(protege, mentor, state="proposed")
     engagement_between(protege, admin, state="proposed", title="Reading the budget")
     return {"protege": protege, "mentor": mentor, "admin": admin}[request.param]
+
+
+@pytest.fixture
+def demo_company(transactional_db):
+    call_command("seed_demo", employees=80, stdout=io.StringIO())
 
 
 def header(page: Page) -> Locator:
@@ -154,3 +164,47 @@ def test_escape_and_a_click_elsewhere_close_the_menu(open_page, protege):
     menu_button(page).click()
     page.mouse.click(PHONE["width"] / 2, PHONE["height"] - 40)  # below the open menu
     expect(panel).to_be_hidden()
+
+
+def test_on_a_phone_live_results_show_in_the_first_screen(open_page, demo_company):
+    page = open_page(PRIYA, DEMO_PASSWORD, reverse("directory:index"), viewport=PHONE)
+    # Folded away until asked for: the filters and Priya's suggestions.
+    expect(page.get_by_label("Department")).to_be_hidden()
+    expect(page.locator(".suggested > summary")).to_contain_text("Suggested for you")
+    expect(page.locator(".suggestion-card").first).to_be_hidden()
+
+    page.locator("#id_q").press_sequentially("negotation")
+
+    expect(page.locator(".results-meta")).to_contain_text("for “negotation”")
+    first = page.locator(".person-card").first
+    expect(first).to_be_visible()
+    search_box = page.locator("#id_q").bounding_box()
+    assert search_box["y"] >= 0 and search_box["y"] + search_box["height"] <= PHONE["height"]
+    assert first.bounding_box()["y"] < 700
+    page.screenshot(path="/tmp/directory-phone.png")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("javascript", JAVASCRIPT)
+def test_on_a_phone_the_filters_open_and_apply(open_page, demo_company, javascript):
+    page = open_page(
+        PRIYA, DEMO_PASSWORD, reverse("directory:index"), viewport=PHONE, javascript=javascript
+    )
+    page.locator(".filters > summary").click()
+    page.get_by_label("Department").select_option(label="Sales")
+    page.get_by_label("Available to mentor now").check()
+    if not javascript:
+        page.get_by_role("button", name="Apply filters").click()
+
+    expect(page).to_have_url(re.compile(r"department=sales"))
+    expect(page).to_have_url(re.compile(r"open=on"))
+    cards = page.locator(".person-card")
+    expect(cards.filter(has_text="Daniel Okafor")).to_be_visible()
+    in_sales = page.locator(".meta", has_text=re.compile(r"· Sales( ·|$)"))
+    expect(cards.filter(has_not=in_sales)).to_have_count(0)
+    expect(cards.locator(".badge.unavailable")).to_have_count(0)
+    if not javascript:
+        # The new page keeps the filters folded, and says they are on.
+        expect(page.locator(".filters > summary")).to_have_text(re.compile(r"Filters\s+· on"))
+        assert cards.first.bounding_box()["y"] < 700
+    assert_accessible_with(page, javascript)
