@@ -1,6 +1,6 @@
 """The layout on a phone (390 × 844) and on a laptop (1280 × 800): a header of one row for
 every role, whose menu reaches every link with and without JavaScript; the directory's
-results in the first screen on a phone."""
+results in the first screen on a phone; suggestion cards and selects that show their text."""
 
 import io
 import re
@@ -208,3 +208,37 @@ def test_on_a_phone_the_filters_open_and_apply(open_page, demo_company, javascri
         expect(page.locator(".filters > summary")).to_have_text(re.compile(r"Filters\s+· on"))
         assert cards.first.bounding_box()["y"] < 700
     assert_accessible_with(page, javascript)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_suggestion_cards_give_the_reasons_room(open_page, demo_company, viewport):
+    page = open_page(PRIYA, DEMO_PASSWORD, reverse("directory:index"), viewport=viewport)
+    if viewport == PHONE:
+        page.locator(".suggested > summary").click()
+    cards = page.locator(".suggestion-card")
+    expect(cards.first).to_contain_text("Daniel Okafor")
+    for card in cards.all():
+        text = card.locator(".reasons").locator("..")
+        assert text.bounding_box()["width"] >= 250
+        card.get_by_role("link", name=re.compile("^Propose")).click(trial=True)
+    assert_accessible(page)
+
+
+def test_the_activity_kind_select_shows_its_longest_choice_on_a_laptop(open_page, protege):
+    page = open_page(protege.email, PASSWORD, reverse("engagements:new"), viewport=LAPTOP)
+    kind = page.get_by_label("Activity", exact=True)
+    kind.select_option(label="Structured interview")
+    # The width the select needs for its longest choice, against the width it has.
+    needed, has = kind.evaluate(
+        """select => {
+            const has = select.getBoundingClientRect().width;
+            select.style.width = "max-content";
+            const needed = select.getBoundingClientRect().width;
+            select.style.width = "";
+            return [needed, has];
+        }"""
+    )
+    assert needed <= has, f"the select is {has}px wide, its choices need {needed}px"
+    assert kind.evaluate("s => s.scrollWidth <= s.clientWidth")
+    row = page.locator(".activity-row").first
+    assert row.evaluate("r => r.scrollWidth <= r.clientWidth")  # nothing spills out
