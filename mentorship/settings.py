@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "mentorship.middleware.ContentSecurityPolicyMiddleware",
     "mentorship.middleware.TimeZoneMiddleware",
+    "mentorship.middleware.ErrorPagesInDebugMiddleware",
 ]
 
 ROOT_URLCONF = "mentorship.urls"

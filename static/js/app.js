@@ -1,12 +1,19 @@
 // Small progressive enhancements; every page works without this file.
+
+// The header menu is a <details>: it opens and closes without JavaScript. These make it
+// behave like other menus: Escape closes it (focus back on its button), so does a click
+// anywhere else.
 document.addEventListener("keydown", (event) => {
-  // Escape closes an open account menu.
-  if (event.key === "Escape") {
-    document.querySelectorAll("details.user-menu[open]").forEach((menu) => {
-      menu.removeAttribute("open");
-      menu.querySelector("summary").focus();
-    });
-  }
+  if (event.key !== "Escape") return;
+  document.querySelectorAll("details.site-menu[open]").forEach((menu) => {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+});
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("details.site-menu[open]").forEach((menu) => {
+    if (!menu.contains(event.target)) menu.open = false;
+  });
 });
 
 // Skill pickers: a filter box narrows a long list of checkboxes (the chosen ones stay).
