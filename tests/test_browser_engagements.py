@@ -138,6 +138,12 @@ def test_mentor_accepts_from_the_inbox_with_one_click(browser_as, mentor, proteg
     expect(card).to_contain_text("You accepted. Priya has been told")
     expect(card.locator(".badge")).to_have_text("Active")
     expect(card.get_by_role("button", name="Accept")).to_have_count(0)
+    # The counts change with the swap, not at the next reload.
+    nav = page.get_by_role("navigation", name="Main")
+    expect(
+        nav.get_by_role("link", name=re.compile("Mentor inbox")).locator(".nav-count")
+    ).to_have_count(0)
+    expect(page.locator("#mentor-load")).to_contain_text("You mentor 1 of 2 at a time")
     assert_page_was_not_reloaded(page)
     engagement.refresh_from_db()
     assert engagement.state == Engagement.State.ACTIVE

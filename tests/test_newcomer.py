@@ -113,3 +113,23 @@ def test_a_notification_that_asked_for_an_action_is_read_once_it_is_done(
     assert told.read_at is None  # news for the protégé stays unread until seen
     invited = Notification.objects.get(recipient=peer, kind="peer_invited")
     assert invited.read_at is None  # the peer has not answered
+
+
+def test_a_one_click_decision_redraws_the_counts_out_of_band(protege, mentor, as_user):
+    first = engagement_between(protege, mentor, state="proposed")
+    engagement_between(protege, mentor, state="proposed", title="Second")
+    url = reverse("engagements:accept", args=[first.pk])
+    html = as_user(mentor).post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'id="proposal-{first.pk}"' in html  # the card itself
+    header = html[html.index('id="site-header"') :]
+    assert header.startswith('id="site-header" hx-swap-oob="true"')
+    assert '<span class="nav-count">1<span class="visually-hidden"> waiting' in header
+    load = html[html.index('id="mentor-load"') :]
+    assert load.startswith('id="mentor-load" hx-swap-oob="true"')
+    assert "You mentor 1 of 2 at a time" in load
+
+
+def test_the_navigation_says_the_count_is_unread_notifications(protege, mentor, as_user):
+    engagement_between(protege, mentor, state="declined")
+    html = as_user(protege).get(reverse("directory:index")).content.decode()
+    assert '1 unread<span class="visually-hidden"> notifications</span>' in html

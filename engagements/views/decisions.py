@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -59,6 +60,16 @@ def mentor_options(mentor: Employee) -> list[Employee]:
     )
 
 
+def counters(request: HttpRequest, me: Employee) -> str:
+    """The header's counts and the inbox's load line, redrawn out of band after a
+    decision, so "Mentor inbox 1" and "You mentor 0 of 2" never go stale."""
+    me.refresh_from_db(fields=["mentoring_load", "mentoring_capacity", "open_to_mentoring"])
+    context = {"oob": True, "me": me, "load": me.mentoring_load}
+    return render_to_string("base.html#site_header", context, request) + render_to_string(
+        "engagements/inbox.html#load", context, request
+    )
+
+
 def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -> HttpResponse:
     """After a decision: the swapped card for htmx, the page it came from otherwise.
     A refused decision means someone else changed the state: show what it is now."""
@@ -68,7 +79,8 @@ def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -
     if request.htmx:
         engagement.decline_form = form or decline_form(engagement)
         context = {"engagement": engagement, "me": access.me, "error": error}
-        return render(request, "engagements/inbox.html#card", context)
+        card = render_to_string("engagements/inbox.html#card", context, request)
+        return HttpResponse(card + counters(request, access.me))
     if error:
         messages.error(request, error)
     back = request.POST.get("next", "")[:500]
