@@ -1,3 +1,4 @@
+import os
 import signal
 import socket
 import subprocess
@@ -26,11 +27,13 @@ class Command(BaseCommand):
                 )
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         celery = [sys.executable, "-m", "celery", "-A", "mentorship", "--quiet"]
+        # Links in emails point where this server listens (any PORT=), unless set.
+        env = {**os.environ, "SITE_URL": os.environ.get("SITE_URL") or f"http://{host}:{port}"}
         processes = [
             subprocess.Popen(
-                [*celery, "worker", "--beat", "--pool", "solo", "--loglevel", "WARNING"]
+                [*celery, "worker", "--beat", "--pool", "solo", "--loglevel", "WARNING"], env=env
             ),
-            subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"]),
+            subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env),
         ]
         try:
             self.wait_for_port(host, port)
