@@ -418,6 +418,7 @@ def report(employees: int, seeded: dict, completed: dict, delivered: dict, check
         "# The sweep and the outbox at scale",
         "",
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} cores (nproc) · "
+        f"load average {os.getloadavg()[0]:.1f} at the end · "
         f"{employees:,} employees · PostgreSQL · commit {git_commit()} · `{command_line()}`",
         "",
         "| what | rows | seconds | rate | peak RSS MB |",
