@@ -185,13 +185,15 @@ def step_complete(now: dt.datetime) -> dict:
     # Wrapped here only to sample memory between the sweep's own batches.
     def sampled(*args, **kwargs):
         done = close_batch(*args, **kwargs)
-        after_batch.append(rss_mb())
+        if done:
+            after_batch.append(rss_mb())
         return done
 
     sweep._close_batch = sampled
     started = time.perf_counter()
     completed = sweep.complete_overdue(now)
     seconds = time.perf_counter() - started
+    sweep._close_batch = close_batch
 
     rows_before = (Event.objects.count(), Notification.objects.count())
     started = time.perf_counter()
