@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := mentorship.settings
 
-.PHONY: run test lint format bench lock
+.PHONY: run test lint format bench bench-sweep lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ lint: $(VENV)/.installed
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship_bench
 bench: $(VENV)/.installed
 	$(BIN)/python bench/latency.py
+
+# The sweep completing 100 000 engagements, then 10 000 emails to a local SMTP sink.
+bench-sweep: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship_sweep_bench
+bench-sweep: $(VENV)/.installed
+	$(BIN)/python bench/sweep.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:
