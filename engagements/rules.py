@@ -295,15 +295,18 @@ def needed_action(engagement: Engagement, person: Employee) -> str:
     return ""
 
 
-def audience(engagement: Engagement, whom: Audience) -> list[Employee]:
+def audience(rows: list[tuple[int, int, int]], whom: Audience) -> list[tuple[int, int]]:
+    """(engagement, person) for everyone `whom` names in these (engagement, protégé,
+    mentor) rows: one engagement for a transition, thousands for the sweep."""
     if whom == Audience.PROTEGE:
-        return [engagement.protege]
+        return [(pk, protege) for pk, protege, _ in rows]
     if whom == Audience.MENTOR:
-        return [engagement.mentor]
+        return [(pk, mentor) for pk, _, mentor in rows]
     answers = [Participant.Answer.ACCEPTED]
     if whom == Audience.INVITED_PEERS:
         answers.append(Participant.Answer.INVITED)
-    return [
-        p.employee
-        for p in engagement.participants.select_related("employee").filter(answer__in=answers)
-    ]
+    return list(
+        Participant.objects.filter(
+            engagement_id__in=[pk for pk, _, _ in rows], answer__in=answers
+        ).values_list("engagement_id", "employee_id")
+    )

@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from directory.models import Employee
 from engagements import delivery
 from engagements.models import Engagement, Event, Notification, Participant, Program
-from engagements.rules import RULES, Audience, Verb
+from engagements.rules import RULES, Audience, Verb, audience
+from engagements.transitions import queue, release_load
 
 log = logging.getLogger(__name__)
 State = Engagement.State
@@ -108,61 +106,10 @@ def _close_batch(verb: Verb, candidates: QuerySet, *, now: dt.datetime, release_
         for pk in ids
     )
     for whom, kind in rule.tells:
-        queue(audience_rows(rows, whom), kind, now=now)
+        queue(audience(rows, whom), kind, now=now)
     if release_slots:
         release_load(Counter(mentor for _, _, mentor in rows))
     return len(rows)
-
-
-def audience_rows(rows: list[Row], whom: Audience) -> list[tuple[int, int]]:
-    """(engagement, person) for everyone `whom` names in these engagements: the
-    set-based twin of `rules.audience`."""
-    if whom == Audience.PROTEGE:
-        return [(pk, protege) for pk, protege, _ in rows]
-    if whom == Audience.MENTOR:
-        return [(pk, mentor) for pk, _, mentor in rows]
-    answers = [Participant.Answer.ACCEPTED]
-    if whom == Audience.INVITED_PEERS:
-        answers.append(Participant.Answer.INVITED)
-    return list(
-        Participant.objects.filter(
-            engagement_id__in=[pk for pk, _, _ in rows], answer__in=answers
-        ).values_list("engagement_id", "employee_id")
-    )
-
-
-def queue(
-    pairs: Iterable[tuple[int, int]], kind: str, *, now: dt.datetime, occasion: str = ""
-) -> None:
-    """Notification rows for (engagement, person) pairs; the unique key drops repeats,
-    which is what makes a second sweep, or a concurrent one, add nothing."""
-    Notification.objects.bulk_create(
-        (
-            Notification(
-                engagement_id=engagement,
-                recipient_id=person,
-                kind=kind,
-                occasion=occasion,
-                created_at=now,
-                due_at=now,
-            )
-            for engagement, person in set(pairs)
-        ),
-        batch_size=BATCH,
-        ignore_conflicts=True,
-    )
-
-
-def release_load(per_mentor: Counter) -> None:
-    """The mentors' slots back, one UPDATE per distinct count (as `_release_slot`, never
-    below zero)."""
-    by_count = defaultdict(list)
-    for mentor, n in per_mentor.items():
-        by_count[n].append(mentor)
-    for n, mentors in by_count.items():
-        Employee.objects.filter(pk__in=mentors, mentoring_load__gt=0).update(
-            mentoring_load=Greatest(F("mentoring_load") - n, 0)
-        )
 
 
 def remind(now: dt.datetime) -> int:
@@ -193,7 +140,7 @@ def remind(now: dt.datetime) -> int:
         )
         rows = list(ending.values_list("pk", "protege_id", "mentor_id"))
         for whom in (Audience.PROTEGE, Audience.MENTOR, Audience.JOINED_PEERS):
-            queue(audience_rows(rows, whom), Kind.REMIND_ENDING, now=now, occasion="ending")
+            queue(audience(rows, whom), Kind.REMIND_ENDING, now=now, occasion="ending")
 
         wrapped_by = today - dt.timedelta(days=program.remind_wrapup_after_days)
         unwrapped = engagements.filter(

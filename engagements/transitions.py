@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from functools import partial
 
 from celery import current_app
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from directory.models import Employee
@@ -24,6 +27,7 @@ from engagements.rules import ALREADY, RULES, Verb, audience, authorise, check_r
 
 State = Engagement.State
 log = logging.getLogger(__name__)
+QUEUE_BATCH = 5000
 
 
 def at_capacity_message(mentor: Employee) -> str:
@@ -77,9 +81,15 @@ def transition(
 def tell(engagement: Engagement, verb: Verb, *, actor: Employee | None, now: dt.datetime) -> None:
     """Queue the notifications RULES[verb] names; the actor is never told of their own act.
     What asked the actor to act is settled: it reads as done, not as still waiting."""
+    actor_id = actor.pk if actor else None
+    row = [(engagement.pk, engagement.protege_id, engagement.mentor_id)]
+    told = False
     for whom, kind in RULES[verb].tells:
-        people = [p for p in audience(engagement, whom) if actor is None or p.pk != actor.pk]
-        notify(engagement, kind, people, actor=actor, now=now)
+        pairs = [(e, person) for e, person in audience(row, whom) if person != actor_id]
+        queue(pairs, kind, now=now, actor_id=actor_id)
+        told = told or bool(pairs)
+    if told:
+        transaction.on_commit(partial(enqueue_delivery, engagement.pk))
     if actor is not None and RULES[verb].settles:
         Notification.objects.filter(
             engagement=engagement,
@@ -89,33 +99,33 @@ def tell(engagement: Engagement, verb: Verb, *, actor: Employee | None, now: dt.
         ).update(read_at=now)
 
 
-def notify(
-    engagement: Engagement,
+def queue(
+    pairs: Iterable[tuple[int, int]],
     kind: str,
-    recipients: list[Employee],
     *,
-    actor: Employee | None = None,
     now: dt.datetime,
+    actor_id: int | None = None,
     occasion: str = "",
 ) -> None:
-    """Queue one message per person; the unique key drops repeats of the same occasion."""
+    """Notification rows for (engagement, person) pairs, for one transition or a whole
+    sweep; the unique key drops repeats of the same occasion, which is what makes a
+    second sweep, or a concurrent one, add nothing."""
     Notification.objects.bulk_create(
-        [
+        (
             Notification(
-                engagement=engagement,
+                engagement_id=engagement,
+                recipient_id=person,
+                actor_id=actor_id,
                 kind=kind,
-                recipient=person,
-                actor=actor,
                 occasion=occasion,
                 created_at=now,
                 due_at=now,
             )
-            for person in {p.pk: p for p in recipients}.values()
-        ],
+            for engagement, person in set(pairs)
+        ),
+        batch_size=QUEUE_BATCH,
         ignore_conflicts=True,
     )
-    if recipients:
-        transaction.on_commit(partial(enqueue_delivery, engagement.pk))
 
 
 def enqueue_delivery(engagement_id: int) -> None:
@@ -145,10 +155,16 @@ def _claim_slot(mentor: Employee) -> None:
     mentor.mentoring_load += 1
 
 
-def _release_slot(mentor_id: int) -> None:
-    Employee.objects.filter(pk=mentor_id, mentoring_load__gt=0).update(
-        mentoring_load=F("mentoring_load") - 1
-    )
+def release_load(per_mentor: Counter) -> None:
+    """The mentors' slots back (one engagement or a sweep's thousands), one UPDATE per
+    distinct count, never below zero."""
+    by_count = defaultdict(list)
+    for mentor, n in per_mentor.items():
+        by_count[n].append(mentor)
+    for n, mentors in by_count.items():
+        Employee.objects.filter(pk__in=mentors, mentoring_load__gt=0).update(
+            mentoring_load=Greatest(F("mentoring_load") - n, 0)
+        )
 
 
 @transaction.atomic
@@ -205,7 +221,7 @@ def complete(engagement: Engagement, *, now: dt.datetime | None = None) -> None:
     """The end date has passed (the sweep calls this): logging stops, wrap-up starts."""
     now = now or timezone.now()
     transition(engagement, Verb.COMPLETE, actor=None, now=now, closed_at=now)
-    _release_slot(engagement.mentor_id)
+    release_load(Counter([engagement.mentor_id]))
 
 
 @transaction.atomic
@@ -225,7 +241,7 @@ def cancel(
         closed_at=now,
         cancel_reason=reason,
     )
-    _release_slot(engagement.mentor_id)
+    release_load(Counter([engagement.mentor_id]))
 
 
 @transaction.atomic
