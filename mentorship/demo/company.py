@@ -7,144 +7,19 @@ then M > N employees adds exactly the M - N later rows, and seeding twice adds n
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-DEPARTMENTS = {
-    "Engineering": [
-        "Python",
-        "Django",
-        "Kubernetes",
-        "PostgreSQL",
-        "System design",
-        "Security",
-        "Testing",
-        "Go",
-        "React",
-        "Machine learning",
-        "Data engineering",
-        "AWS",
-        "Observability",
-        "Incident management",
-    ],
-    "Sales": [
-        "Negotiation",
-        "Account management",
-        "Enterprise sales",
-        "Prospecting",
-        "Presentation skills",
-        "Salesforce",
-        "Pricing",
-    ],
-    "Marketing": [
-        "Content strategy",
-        "SEO",
-        "Brand strategy",
-        "Product marketing",
-        "Analytics",
-        "Copywriting",
-        "Events",
-    ],
-    "Product": [
-        "Product management",
-        "User research",
-        "Roadmapping",
-        "Data analysis",
-        "UX design",
-        "Prioritisation",
-    ],
-    "Customer Success": [
-        "Customer onboarding",
-        "Negotiation",
-        "Account management",
-        "Public speaking",
-        "Escalation handling",
-    ],
-    "Finance": [
-        "Financial modelling",
-        "Budgeting",
-        "Forecasting",
-        "Excel",
-        "Negotiation",
-        "Pricing",
-    ],
-    "People": [
-        "Coaching",
-        "Hiring",
-        "Facilitation",
-        "Conflict resolution",
-        "Public speaking",
-        "Performance reviews",
-    ],
-    "Operations": [
-        "Project management",
-        "Process improvement",
-        "Vendor management",
-        "Negotiation",
-        "Procurement",
-    ],
-}
-COMMON_SKILLS = [
-    "Leadership",
-    "Public speaking",
-    "Writing",
-    "Stakeholder management",
-    "Negotiation",
-    "Giving feedback",
-    "Time management",
-]
-DEPARTMENT_WEIGHTS = {
-    "Engineering": 30,
-    "Sales": 15,
-    "Marketing": 10,
-    "Product": 10,
-    "Customer Success": 12,
-    "Finance": 8,
-    "People": 6,
-    "Operations": 9,
-}
-ROLES = {
-    "Engineering": "Software Engineer",
-    "Sales": "Account Executive",
-    "Marketing": "Marketing Manager",
-    "Product": "Product Manager",
-    "Customer Success": "Customer Success Manager",
-    "Finance": "Financial Analyst",
-    "People": "People Partner",
-    "Operations": "Operations Manager",
-}
-LEVEL_PREFIX = {1: "Associate", 2: "", 3: "", 4: "Senior", 5: "Lead", 6: "Principal"}
-LOCATIONS = {
-    "London": "Europe/London",
-    "Berlin": "Europe/Berlin",
-    "Lisbon": "Europe/Lisbon",
-    "New York": "America/New_York",
-    "Toronto": "America/Toronto",
-    "Singapore": "Asia/Singapore",
-}
-FIRST_NAMES = """
-Aisha Alex Amara Ana Andrei Arjun Ben Carlos Chloe Dana David Diego Elena Emma Ahmed Akira
-Alice Anders Anika Ayo Bea Bruno Camila Chidi Clara Dev Dmitri Eli Esra Ewa Farah Gabriel Hiro
-Ida Imani Jack Jin Joao Kemal Lena Leo Lina Luis Malik Marta Milan Nia Nils Oskar Pablo Petra
-Quinn Ravi Rina Ruth Selin Simon Tara Theo Tiago Vera Wanda Yuki Zain Aurora Beatriz Fatima
-Felix Grace Hana Hugo Ines Isaac Jamal James Jana John Jonas Julia Kai Kenji Laura Leila Liam
-Lucas Maria Mateo Maya Mei Mohammed Nadia Noah Nora Olivia Omar Paula Rafael Rosa Sam Sara
-Sofia Tariq Tom Uma Victor Wei Yara Yusuf Zoe Zara Ivan
-""".split()
-LAST_NAMES = """
-Adams Ahmed Almeida Becker Brown Campbell Chen Costa Dubois Evans Fischer Garcia Gomez Hansen
-Hoffmann Ibrahim Ito Jensen Johnson Kaur Khan Kim Kowalski Lee Lopez Martin Meyer Mendes Moreau
-Murphy Nakamura Nguyen Novak Oliveira Perez Rossi Santos Schmidt Silva Singh Smith Sousa Tanaka
-Taylor Thomas Wagner Walker Wang Weber Williams Wilson Wong Yilmaz Young Zhang Andersen Baker
-Bianchi Castro Chowdhury Cruz Das Diaz Eriksson Ferreira Fraser Greco Gupta Haddad Hughes Igwe
-Jovanovic Kovacs Larsen Lindqvist Mahlangu Moreno Mwangi Nielsen Okoye Osei Park Patel Petrov
-Popescu Quinn Ramos Reyes Richter Sato Sharma Suzuki Torres Varga Vieira Volkov
-""".split()
-BIO_OPENERS = [
-    "I help teams get better at {a} and {b}.",
-    "Ask me about {a}; lately I have been deep in {b}.",
-    "Years of {a} taught me most of what I know; happy to share it, and {b} too.",
-    "I enjoy explaining {a} to people new to it. Currently learning more about {c}.",
-]
+from mentorship.demo.words import (
+    BIO_OPENERS,
+    COMMON_SKILLS,
+    DEPARTMENT_WEIGHTS,
+    DEPARTMENTS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    LEVEL_PREFIX,
+    LOCATIONS,
+    ROLES,
+)
 
 
 @dataclass
@@ -154,7 +29,6 @@ class Person:
     title: str
     department: str
     location: str
-    time_zone: str
     level: int
     manager_email: str
     skills: list[str]
@@ -163,45 +37,16 @@ class Person:
     open_to_mentoring: bool = True
     capacity: int = 2
     is_admin: bool = False
-    extra: dict = field(default_factory=dict)
 
-
-def _person(
-    email,
-    name,
-    title,
-    department,
-    location,
-    level,
-    manager,
-    skills,
-    interests,
-    bio,
-    capacity=2,
-    is_admin=False,
-) -> Person:
-    return Person(
-        email,
-        name,
-        title,
-        department,
-        location,
-        LOCATIONS[location],
-        level,
-        manager,
-        skills,
-        interests,
-        bio,
-        True,
-        capacity,
-        is_admin,
-    )
+    @property
+    def time_zone(self) -> str:
+        return LOCATIONS[self.location]
 
 
 def fixed_people() -> list[Person]:
     """The named people of the demo: the three demo logins and the people around them."""
     return [
-        _person(
+        Person(
             "sofia.rossi@example.com",
             "Sofia Rossi",
             "Chief Executive Officer",
@@ -212,9 +57,9 @@ def fixed_people() -> list[Person]:
             ["Leadership", "Negotiation", "Public speaking"],
             [],
             "Founder. I mentor on leadership and on negotiating the deals that matter.",
-            1,
+            capacity=1,
         ),
-        _person(
+        Person(
             "helen.park@example.com",
             "Helen Park",
             "Head of People",
@@ -227,7 +72,7 @@ def fixed_people() -> list[Person]:
             "I run our mentoring programme. Coaching is my craft.",
             is_admin=True,
         ),
-        _person(
+        Person(
             "marcus.lee@example.com",
             "Marcus Lee",
             "Marketing Director",
@@ -239,7 +84,7 @@ def fixed_people() -> list[Person]:
             ["Negotiation"],
             "Marketing lead for EMEA. I like helping people find their story.",
         ),
-        _person(
+        Person(
             "priya.patel@example.com",
             "Priya Patel",
             "Marketing Manager",
@@ -252,7 +97,7 @@ def fixed_people() -> list[Person]:
             "Content marketer working on our customer stories. Keen to get better at "
             "negotiating with agencies and at speaking on stage.",
         ),
-        _person(
+        Person(
             "tom.becker@example.com",
             "Tom Becker",
             "Marketing Manager",
@@ -264,7 +109,7 @@ def fixed_people() -> list[Person]:
             ["Negotiation", "Data analysis"],
             "SEO and analytics for the German market.",
         ),
-        _person(
+        Person(
             "rosa.mendes@example.com",
             "Rosa Mendes",
             "Senior Marketing Manager",
@@ -276,7 +121,7 @@ def fixed_people() -> list[Person]:
             ["Negotiation", "Leadership"],
             "I run our events and love a good negotiation.",
         ),
-        _person(
+        Person(
             "claire.dubois@example.com",
             "Claire Dubois",
             "Sales Director",
@@ -288,7 +133,7 @@ def fixed_people() -> list[Person]:
             ["Coaching"],
             "Twenty years of enterprise deals. Negotiation is a learnable skill.",
         ),
-        _person(
+        Person(
             "daniel.okafor@example.com",
             "Daniel Okafor",
             "Senior Account Executive",
@@ -300,9 +145,9 @@ def fixed_people() -> list[Person]:
             ["Leadership"],
             "I close our largest renewals. Happy to show you how a "
             "negotiation is prepared, and to let you shadow a customer call.",
-            3,
+            capacity=3,
         ),
-        _person(
+        Person(
             "nadia.khan@example.com",
             "Nadia Khan",
             "Account Executive",
@@ -314,7 +159,7 @@ def fixed_people() -> list[Person]:
             ["Enterprise sales"],
             "Mid-market sales in North America; negotiation nerd.",
         ),
-        _person(
+        Person(
             "kenji.tanaka@example.com",
             "Kenji Tanaka",
             "Procurement Lead",
@@ -326,7 +171,7 @@ def fixed_people() -> list[Person]:
             ["Public speaking"],
             "I negotiate with our vendors: contracts, renewals and the hard conversations.",
         ),
-        _person(
+        Person(
             "john.smith@example.com",
             "John Smith",
             "Staff Software Engineer",
@@ -403,7 +248,6 @@ def generated_people(count: int, taken: set[str], seed: int = 2026) -> list[Pers
             title,
             department,
             location,
-            LOCATIONS[location],
             level,
             manager,
             skills,
