@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from engagements.models import Engagement
 from mentorship.demo import DEMO_PASSWORD
 from tests.browser import assert_accessible, sign_in
+from tests.factories import programme_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PRIYA, DANIEL = "priya.patel@example.com", "daniel.okafor@example.com"
@@ -66,7 +67,7 @@ def test_wrap_up_thanks_advice_and_a_follow_on_declined_gracefully(open_as):
     expect(priya.get_by_label("Title")).to_have_value("Follow-on: Opening a negotiation")
     expect(priya.get_by_label("Goal 1")).to_have_value("Multi-year renewals")
     priya.get_by_label("Measure of success").first.fill("I draft one multi-year offer")
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = programme_today() + dt.timedelta(days=1)
     priya.get_by_label("Start date").fill(tomorrow.isoformat())
     priya.get_by_label("End date").fill((tomorrow + dt.timedelta(days=14)).isoformat())
     priya.get_by_role("button", name="Propose", exact=True).click()
