@@ -4,6 +4,8 @@ measure to the person it is about, and the skill picker."""
 
 import datetime as dt
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from engagements import meetings
@@ -132,3 +134,20 @@ def test_the_navigation_says_the_count_is_unread_notifications(protege, mentor, 
     engagement_between(protege, mentor, state="declined")
     html = as_user(protege).get(reverse("directory:index")).content.decode()
     assert '1 unread<span class="visually-hidden"> notifications</span>' in html
+
+
+def test_the_live_budget_total_ranks_no_mentors(protege, as_user):
+    """The total is redrawn as a count is typed: it must stay cheap."""
+    client = as_user(protege)
+    data = {**ROWS, "goals-0-description": "Get better at negotiation"}
+    with CaptureQueriesContext(connection) as total:
+        response = client.post(
+            reverse("engagements:new") + "?redraw=total", data, HTTP_HX_REQUEST="true"
+        )
+    assert response.content.decode().strip().startswith('<p id="budget"')
+    assert not [q for q in total.captured_queries if "directory_skill" in q["sql"]]
+    with CaptureQueriesContext(connection) as redraw:
+        client.post(
+            reverse("engagements:new") + "?redraw=suggestions", data, HTTP_HX_REQUEST="true"
+        )
+    assert [q for q in redraw.captured_queries if "directory_skill" in q["sql"]]

@@ -77,7 +77,11 @@ def render_proposal(
         "budget_minutes": page.budget_minutes(),
         "mentor_candidates": page.mentor_candidates(),
         "peer_candidates": page.peer_candidates(),
-        **suggestions_for(page),
+        "chosen_mentor": next(iter(page.chosen_ids("mentor")), ""),
+        "chosen_peers": page.chosen_ids("peers"),
+        # Suggestions cost a ranking: only for the parts that show them, never for the
+        # budget redraw that runs as a count is typed.
+        **(suggestions_for(page) if partial in (None, "suggestions", "peers") else {}),
         "notice": page.notice,
         "rule_errors": page.rule_errors,
         # The goal's words redraw the mentor suggestions and, out of band, the peers.
@@ -101,8 +105,6 @@ def suggestions_for(page: ProposalForms) -> dict:
         "skills": skills,
         "suggestions": suggest_mentors(page.me, skills, today=page.program.today()),
         "pick": True,
-        "chosen_mentor": str(mentor.pk) if mentor else "",
-        "chosen_peers": chosen_peers,
         "peer_suggestions": [s for s in peers if str(s.person.pk) not in chosen_peers],
     }
 
