@@ -116,10 +116,6 @@ def remind(now: dt.datetime) -> int:
     """Queue the reminders that are due, each once: its occasion is in the unique key
     (the dates a reminder is about never change once proposed), so a late or repeated
     sweep finds it already there. Returns how many this run added."""
-    reminders = Notification.objects.filter(kind__in=Notification.REMINDERS)
-    # ignore_conflicts hides which rows were new: count before and after (a concurrent
-    # sweep's rows may be counted by either, never written twice).
-    before = reminders.count()
     for program in Program.objects.all():
         today = program.today(now)
         engagements = Engagement.objects.filter(program=program)
@@ -165,4 +161,8 @@ def remind(now: dt.datetime) -> int:
             answer=Participant.Answer.INVITED,
         ).values_list("engagement_id", "employee_id")
         queue(invited.iterator(), Kind.REMIND_INVITATION, now=now, occasion="invitation")
-    return reminders.count() - before
+    # ignore_conflicts hides which rows were new: they are the ones stamped with this
+    # run's `now` (found through the unsent-and-due index, not by counting the history).
+    return Notification.objects.filter(
+        sent_at__isnull=True, due_at=now, created_at=now, kind__in=Notification.REMINDERS
+    ).count()
