@@ -28,10 +28,12 @@ def test_the_skill_picker_filters_keeps_the_chosen_and_saves(javascript, browser
         box.fill("copy")
         expect(interests.get_by_label("Copywriting")).to_be_visible()
         expect(interests.get_by_label("Negotiation")).to_be_visible()  # chosen: stays
+        expect(interests.get_by_label("Enterprise sales")).to_be_hidden()  # filtered out
         assert_accessible(page)
         box.fill("")
     else:
         expect(box).to_be_hidden()  # the plain list without a script
+    expect(page.get_by_text("{#")).to_have_count(0)  # no template source on the page
     interests.get_by_label("Copywriting").check()
     interests.get_by_label("Negotiation").uncheck()
     page.get_by_role("button", name="Save profile").click()
