@@ -144,7 +144,9 @@ def test_on_a_laptop_the_header_is_one_row_for_every_role(open_page, person, jav
     menu_button(page).click()
     expect(page.locator(".menu-panel")).to_contain_text(f"Signed in as {person.email}")
     items = menu_items(page)
-    expect(items).to_have_text(["My profile", "Two-factor authentication", "Password", "Sign out"])
+    expect(items).to_have_text(
+        ["My profile", "Email settings", "Two-factor authentication", "Password", "Sign out"]
+    )
     assert_every_item_is_clickable(items)
     assert_accessible_with(page, javascript)
 
