@@ -2,12 +2,14 @@
 is refused with its message and changes nothing; every change is one audit record."""
 
 import datetime as dt
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from directory.models import Employee
 from engagements import programme
 from engagements.models import Engagement, Program, ProgramEvent
 from tests.factories import EmployeeFactory, make_login, programme_today
@@ -325,6 +327,42 @@ def test_the_last_admin_cannot_be_removed(admin, superuser, program, as_user):
     assert list(program.admins.all()) == [admin] and not ProgramEvent.objects.exists()
     with pytest.raises(programme.ProgrammeError):
         programme.remove_admin(program, admin, by=admin)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_removing_each_other_at_once_leave_one(admin, outsider, program):
+    """On real PostgreSQL, from two connections: the programme's row lock puts the two
+    removals one after the other, so the second sees one admin left and is refused."""
+    program.admins.add(outsider)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def remove(who: int, by: int) -> None:
+        try:
+            barrier.wait()
+            programme.remove_admin(
+                Program.objects.get(pk=program.pk),
+                Employee.objects.get(pk=who),
+                by=Employee.objects.get(pk=by),
+            )
+            outcomes.append("removed")
+        except programme.ProgrammeError as exc:
+            outcomes.append(str(exc))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=remove, args=[admin.pk, outsider.pk]),
+        threading.Thread(target=remove, args=[outsider.pk, admin.pk]),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[1] == "removed"
+    assert "is the only admin of Micro-mentoring" in sorted(outcomes)[0]
+    assert program.admins.count() == 1
+    assert ProgramEvent.objects.filter(verb="admin_removed").count() == 1
 
 
 def test_the_only_admin_removing_themselves_is_told_why_not(admin, program, as_user):
