@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from directory.logins import current_employee
 from directory.models import Employee
-from engagements.models import Engagement, Program
+from engagements.models import Engagement, Program, ProgramQuerySet
 from engagements.rules import Role, Verb, allowed, may_ever, roles_of
 
 
@@ -30,6 +30,23 @@ def programme_admin_required(view: Callable[..., HttpResponse]) -> Callable[...,
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def programmes_run_by(request: HttpRequest) -> ProgramQuerySet:
+    """The programmes the signed-in person runs: every one for a superuser. The same
+    rule as `programme_admin_required`, per programme."""
+    me = current_employee(request)
+    return (
+        Program.objects.all() if request.user.is_superuser else Program.objects.administered_by(me)
+    )
+
+
+def programme_for(request: HttpRequest, pk: int) -> Program:
+    """A programme its admin (or a superuser) may run, or 404 for everyone else."""
+    program = programmes_run_by(request).filter(pk=pk).first()
+    if program is None:
+        raise Http404("No such programme.")
+    return program
 
 
 class Can:

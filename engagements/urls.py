@@ -1,7 +1,15 @@
 from django.urls import path
 
 from directory.urls import urlpatterns as directory_own_urls
-from engagements.views import decisions, engagement, home, notifications, people, proposals
+from engagements.views import (
+    decisions,
+    engagement,
+    home,
+    notifications,
+    people,
+    programme_settings,
+    proposals,
+)
 
 app_name = "engagements"
 urlpatterns = [
@@ -9,6 +17,22 @@ urlpatterns = [
     path("new/", proposals.proposal_edit, name="new"),
     path("inbox/", decisions.inbox, name="inbox"),
     path("programme/", home.programme, name="programme"),
+    path("programme/settings/", programme_settings.pick, name="programme_settings_pick"),
+    path(
+        "programme/<int:pk>/settings/",
+        programme_settings.settings_page,
+        name="programme_settings",
+    ),
+    path(
+        "programme/<int:pk>/settings/admins/add/",
+        programme_settings.add_admin,
+        name="programme_add_admin",
+    ),
+    path(
+        "programme/<int:pk>/settings/admins/remove/",
+        programme_settings.remove_admin,
+        name="programme_remove_admin",
+    ),
     path("decide/<str:token>/", decisions.decide_from_email, name="decide"),
     path("notifications/<int:pk>/", home.open_notification, name="notification"),
     path("notifications/read/", home.read_all, name="read_all"),

@@ -69,7 +69,8 @@ def menu_items(page: Page) -> Locator:
 
 def nav_names(person) -> list[str]:
     names = ["My engagements", "Mentor inbox", "Directory"]
-    return names + ["Programme", "Import employees"] if person.full_name == "Helen Park" else names
+    admin_names = ["Programme", "Programme settings", "Import employees"]
+    return names + admin_names if person.full_name == "Helen Park" else names
 
 
 def assert_accessible_with(page: Page, javascript: bool) -> None:

@@ -1,6 +1,6 @@
 """engagements' models, split by resource; import them from here."""
 
-from engagements.models.audit import Event, Notification, NotificationQuerySet
+from engagements.models.audit import Event, Notification, NotificationQuerySet, ProgramEvent
 from engagements.models.engagement import (
     Activity,
     Engagement,
@@ -28,6 +28,7 @@ __all__ = [
     "NotificationQuerySet",
     "Participant",
     "Program",
+    "ProgramEvent",
     "ProgramQuerySet",
     "TransitionError",
     "WrapUp",

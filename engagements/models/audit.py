@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from directory.models import Employee
-from engagements.models.engagement import Engagement
+from engagements.models.engagement import Engagement, Program
 
 
 class Event(models.Model):
@@ -131,3 +131,34 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.recipient}"
+
+
+class ProgramEvent(models.Model):
+    """The programme's own audit trail: its rules or its admins changed, by whom, when.
+    `changes` holds each change as {name: [old, new]} (for an admin: their name and
+    email), so the record reads the same after the people in it are gone."""
+
+    class Verb(models.TextChoices):
+        RULES_CHANGED = "rules_changed", "changed the rules"
+        ADMIN_ADDED = "admin_added", "added a programme admin"
+        ADMIN_REMOVED = "admin_removed", "removed a programme admin"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=30, choices=Verb.choices)
+    changes = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["program", "-created_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.program_id}"
+
+    def lines(self) -> list[tuple[str, object, object]]:
+        """(what, old, new) for each change, with the names the settings page uses."""
+        names = {**Program.RULES, "admin": "Programme admin"}
+        return [(names.get(key, key), old, new) for key, (old, new) in self.changes.items()]

@@ -48,6 +48,19 @@ class Program(models.Model):
 
     objects = ProgramQuerySet.as_manager()
 
+    # The rules an admin edits in the app, in the order the settings page shows them,
+    # with the names people read (the change history uses the same names).
+    RULES = {
+        "max_goals": "Goals per engagement, at most",
+        "max_peers": "Peers per engagement, at most",
+        "max_length_days": "Longest engagement (days)",
+        "expire_after_days": "An unanswered proposal expires after (days)",
+        "remind_unanswered_after_days": "Remind the mentor of an unanswered proposal after (days)",
+        "remind_before_end_days": "Remind everyone before the end date (days before)",
+        "remind_wrapup_after_days": "Remind of the wrap-up after the end (days)",
+        "time_zone": "Time zone (the programme's date: start, end, expiry, reminders)",
+    }
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
