@@ -85,3 +85,17 @@ def test_every_setting_read_from_the_environment_is_passed(services):
     passed = set(services["web"]["environment"])
     # STATIC_ROOT is the image's own (Dockerfile); the rest is the operator's to set.
     assert read - passed == {"STATIC_ROOT"}
+
+
+def test_the_readme_lists_every_setting():
+    sources = [ROOT / "mentorship" / "settings.py", ROOT / "gunicorn.conf.py"]
+    read = set()
+    for source in sources:
+        text = source.read_text()
+        read |= set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', text))
+        read |= set(re.findall(r'environ\.get\(\s*"([A-Z_]+)"', text))
+        read |= set(re.findall(r"environ\.get\(\s*'([A-Z_]+)'", text))
+    readme = (ROOT / "README.md").read_text()
+    production = readme.split("## Production", 1)[1].split("\n## ", 1)[0]
+    assert len(read) > 25
+    assert sorted(name for name in read if f"`{name}`" not in production) == []
