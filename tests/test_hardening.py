@@ -94,17 +94,24 @@ def test_an_oversized_report_is_refused(client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_browser_tests_catch_any_policy_violation(browser_as, protege):
-    page = browser_as(protege, "/engagements/")
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_browser_tests_catch_any_policy_violation(browser_as, protege, live_server, javascript):
+    page = browser_as(protege, "/engagements/", javascript=javascript)
     assert browser_as.csp_violations == []
-    # An image from another origin, as injected markup would load: the policy blocks it,
-    # the browser reports it to our endpoint, and the fixture sees it.
-    with page.expect_request(lambda request: request.url.endswith(reverse("csp_report"))):
-        page.evaluate(
-            "document.body.insertAdjacentHTML('beforeend', '<img src=\"http://127.0.0.2:9/x.png\">')"
-        )
+
+    # The real page with its real policy, as if a template had slipped in an inline style.
+    def slipped(route):
+        response = route.fetch()
+        body = response.text().replace("<main ", '<main style="color: red" ', 1)
+        route.fulfill(response=response, body=body)
+
+    page.route(live_server.url + "/engagements/", slipped)
+    report = reverse("csp_report")
+    with page.expect_response(lambda response: response.url.endswith(report)) as sent:
+        page.reload()
+    assert sent.value.status == 204  # the browser's own report, accepted and logged
     page.wait_for_timeout(200)
-    assert any("img-src" in v for v in browser_as.csp_violations), browser_as.csp_violations
+    assert any("style-src" in v for v in browser_as.csp_violations), browser_as.csp_violations
     browser_as.csp_violations.clear()  # seen: the fixture must not fail this test for it
 
 
