@@ -26,6 +26,8 @@ run: $(VENV)/.installed
 # from the environment (README: Production); without a strong SECRET_KEY it refuses to start.
 serve: export DEBUG ?= false
 serve: $(VENV)/.installed
+	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL (postgres://...)" >&2; exit 1; }
+	@test -n "$$REDIS_URL" || { echo "make serve: set REDIS_URL (redis://...)" >&2; exit 1; }
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python manage.py migrate --no-input -v 0
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --port $(PORT)

@@ -9,6 +9,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -126,9 +127,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "mentorship.middleware.ProgrammeAdminMFAMiddleware",
-    # After authentication, so each request's log line carries the user id.
+    # After authentication, so each request's log line carries the user id; before
+    # anything below that may answer early, so that answer gets its line too.
     "django_structlog.middlewares.RequestMiddleware",
+    "mentorship.middleware.ProgrammeAdminMFAMiddleware",
     "mentorship.middleware.TimeZoneMiddleware",
     "mentorship.middleware.ErrorPagesInDebugMiddleware",
 ]
@@ -228,6 +230,8 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_PROVIDERS = {}
 OIDC_SERVER_URL = env_str("OIDC_SERVER_URL").rstrip("/")
+_oidc = urlsplit(OIDC_SERVER_URL)
+OIDC_ORIGIN = f"{_oidc.scheme}://{_oidc.netloc}" if OIDC_SERVER_URL else ""
 if OIDC_SERVER_URL:
     # Optional single sign-on with the company's OpenID Connect provider.
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
@@ -332,7 +336,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
-        "form-action": [SELF, *([OIDC_SERVER_URL] if OIDC_SERVER_URL else [])],
+        "form-action": [SELF, *([OIDC_ORIGIN] if OIDC_ORIGIN else [])],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],

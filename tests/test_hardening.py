@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import subprocess
 import sys
 
@@ -48,6 +49,7 @@ def test_htmx_is_configured_never_to_evaluate_strings(client):
     config = json.loads(page.split('name="htmx-config" content=\'')[1].split("'")[0])
     assert config["allowEval"] is False
     assert config["includeIndicatorStyles"] is False
+    assert "style" not in config["attributesToSettle"]
     templates = list((ROOT / "templates").rglob("*.html"))
     # hx-on:click="..." / hx-on--click / hx-on::after-request: strings htmx would eval.
     handlers = re.compile(r"hx-on(:|-)")
@@ -241,17 +243,27 @@ def production_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+@pytest.mark.parametrize(
+    "missing, message",
+    [
+        ("SECRET_KEY", "SECRET_KEY is not set, and DEBUG is off"),
+        ("DATABASE_URL", "make serve: set DATABASE_URL"),
+        ("REDIS_URL", "make serve: set REDIS_URL"),
+    ],
+)
+def test_make_serve_refuses_to_start_and_names_what_is_missing(missing, message):
+    env = production_env(SECRET_KEY=secrets.token_urlsafe(50))
+    del env[missing]
     result = subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed", "serve"],
         cwd=ROOT,
-        env=production_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode != 0
-    assert "SECRET_KEY is not set, and DEBUG is off" in result.stderr
+    assert message in result.stderr
 
 
 @pytest.mark.parametrize("key", ["short", "django-insecure-" + "a1b2c3" * 10, "ab" * 40])

@@ -175,7 +175,7 @@ def test_an_unverified_address_never_signs_in_to_the_existing_account(sso_browse
 def test_single_sign_on_is_configured_from_the_environment():
     env = {
         **os.environ,
-        "OIDC_SERVER_URL": "https://sso.acme.example/",
+        "OIDC_SERVER_URL": "https://sso.acme.example/realms/staff/",
         "OIDC_CLIENT_ID": "mentoring",
         "OIDC_CLIENT_SECRET": "s3cret",
         "OIDC_NAME": "Acme sign-in",
@@ -200,7 +200,7 @@ def test_single_sign_on_is_configured_from_the_environment():
         "name": "Acme sign-in",
         "client_id": "mentoring",
         "secret": "s3cret",
-        "settings": {"server_url": "https://sso.acme.example"},
+        "settings": {"server_url": "https://sso.acme.example/realms/staff"},
     }
-    # The sign-in form's POST is redirected to the provider: form-action must allow it.
+    # The sign-in form's POST is redirected to the provider: form-action allows its origin.
     assert form_action == ["'self'", "https://sso.acme.example"]
