@@ -220,9 +220,8 @@ def production(django_db_setup, django_db_blocker, smtp_sink, tmp_path_factory):
 
 
 def mail_text(message: Message) -> str:
-    part = message.get_body(("plain",)) if hasattr(message, "get_body") else None
-    payload = (part or message.get_payload()[0]).get_payload(decode=True)
-    return payload.decode()
+    """The plain-text part (the first of the multipart/alternative)."""
+    return message.get_payload()[0].get_payload(decode=True).decode()
 
 
 def test_production_serves_health_readiness_static_files_and_the_strict_policy(production):
