@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := mentorship.settings
 
-.PHONY: run test lint format bench bench-sweep lock
+.PHONY: run test serve lint format bench bench-sweep lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,17 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo --engagements 1500
 	$(BIN)/python manage.py run_embedded --port $(PORT)
+
+# Production without Docker: gunicorn (workers from the core count), a Celery worker and
+# exactly one beat, from the Procfile (honcho), on DATABASE_URL and REDIS_URL. Settings come
+# from the environment (README: Production); without a strong SECRET_KEY it refuses to start.
+serve: export DEBUG ?= false
+serve: $(VENV)/.installed
+	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL (postgres://...)" >&2; exit 1; }
+	@test -n "$$REDIS_URL" || { echo "make serve: set REDIS_URL (redis://...)" >&2; exit 1; }
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	$(BIN)/python manage.py migrate --no-input -v 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --port $(PORT)
 
 # The whole suite against PostgreSQL and Redis (override DATABASE_URL / REDIS_URL).
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship

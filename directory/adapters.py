@@ -97,4 +97,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
-        return email_may_sign_up(sociallogin.user.email or "")
+        """Single sign-on opens an account only for an imported employee, matched by an
+        address the company's provider says it verified (email_verified). Anyone else is
+        refused; a person who already has a login is signed in to it instead (allauth's
+        SOCIALACCOUNT_EMAIL_AUTHENTICATION, for verified addresses only)."""
+        email = (sociallogin.user.email or "").strip().lower()
+        verified = any(
+            address.verified and address.email.strip().lower() == email
+            for address in sociallogin.email_addresses
+        )
+        return bool(email) and verified and Employee.objects.filter(email__iexact=email).exists()

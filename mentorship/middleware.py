@@ -1,41 +1,47 @@
 import zoneinfo
 from collections.abc import Callable
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import get_resolver, get_urlconf
+from django.shortcuts import redirect
+from django.urls import get_resolver, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.log import log_response
+from django_htmx.http import HttpResponseClientRedirect
 
-from directory.logins import TIME_ZONE_SESSION_KEY
-
-# No inline scripts or styles anywhere: everything comes from /static/.
-# img-src allows data: for the TOTP QR code allauth renders.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'self'",
-        "object-src 'none'",
-    ]
-)
+from directory.logins import TIME_ZONE_SESSION_KEY, employee_of
+from engagements.access import is_programme_admin
 
 
-class ContentSecurityPolicyMiddleware:
+class ProgrammeAdminMFAMiddleware:
+    """With MFA_REQUIRED_FOR_PROGRAMME_ADMINS on, a programme admin who has not set up
+    two-factor authentication is sent to set it up before any other page: admins see
+    everyone's participation. The account pages (sign out, two-factor) stay open. Off by
+    default, and then it costs nothing; on, two small queries per signed-in request."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
+        if (
+            settings.MFA_REQUIRED_FOR_PROGRAMME_ADMINS
+            and request.user.is_authenticated
+            and not request.path.startswith(ALWAYS_OPEN)
+            and is_programme_admin(request.user, employee_of(request))
+            and not is_mfa_enabled(request.user)
+        ):
+            messages.info(request, "Programme admins sign in with two-factor: set it up first.")
+            url = reverse("mfa_activate_totp")
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        return self.get_response(request)
+
+
+# Sign-in, sign-out and setting up two-factor itself; what load balancers and browsers call.
+ALWAYS_OPEN = ("/accounts/", "/static/", "/healthz", "/readyz", "/health/", "/csp-report/")
 
 
 class TimeZoneMiddleware:

@@ -9,8 +9,13 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from mentorship.logs import structured_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -53,9 +58,20 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
         raise ValueError(f"{name} must list IP addresses or networks: {error}") from None
 
 
-def _secret_key() -> str:
+def _secret_key(debug: bool) -> str:
     if key := env_str("SECRET_KEY"):
+        # Django's own bar for a strong key (security.W009): long and varied.
+        if not debug and (len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure")):
+            raise ImproperlyConfigured(
+                "SECRET_KEY is too weak for production (DEBUG is off): use at least 50 random "
+                "characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+            )
         return key
+    if not debug:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set, and DEBUG is off: production needs its own secret key "
+            "in the SECRET_KEY environment variable."
+        )
     # Embedded default: a random key generated once and kept out of git in var/.
     path = VAR_DIR / "secret_key"
     if not path.exists():
@@ -64,8 +80,8 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", default=not env_str("SECRET_KEY"))
+SECRET_KEY = _secret_key(DEBUG)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("SITE_NAME", "Micro-mentoring")
@@ -84,6 +100,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "csp",
+    "django_structlog",
     "django_htmx",
     "template_partials",
     "allauth",
@@ -98,6 +116,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,7 +127,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "mentorship.middleware.ContentSecurityPolicyMiddleware",
+    # After authentication, so each request's log line carries the user id; before
+    # anything below that may answer early, so that answer gets its line too.
+    "django_structlog.middlewares.RequestMiddleware",
+    "mentorship.middleware.ProgrammeAdminMFAMiddleware",
     "mentorship.middleware.TimeZoneMiddleware",
     "mentorship.middleware.ErrorPagesInDebugMiddleware",
 ]
@@ -176,7 +198,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "directory.adapters.AccountAdapter"
-ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A changed password signs out every session, this one included (Django already ends the
+# others: their session hash no longer matches); a stolen session dies with the old password.
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 # Subjects name the product; allauth's default is the host ("[127.0.0.1:8000] ...").
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{SITE_NAME}: "
 # Per address, sized for a whole office behind one NAT, so one person's typos (or one
@@ -195,10 +219,20 @@ ACCOUNT_RATE_LIMITS = {
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# Programme admins see everyone's participation: when on, they must set up two-factor
+# authentication before any other page (mentorship.middleware.ProgrammeAdminMFAMiddleware).
+MFA_REQUIRED_FOR_PROGRAMME_ADMINS = env_bool("MFA_REQUIRED_FOR_PROGRAMME_ADMINS", default=False)
 SOCIALACCOUNT_ADAPTER = "directory.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
+# Single sign-on: the provider vouches for the address (email_verified), so a person who
+# already has a login with that address is signed in to it, never given a second account.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_PROVIDERS = {}
-if env_str("OIDC_SERVER_URL"):
+OIDC_SERVER_URL = env_str("OIDC_SERVER_URL").rstrip("/")
+_oidc = urlsplit(OIDC_SERVER_URL)
+OIDC_ORIGIN = f"{_oidc.scheme}://{_oidc.netloc}" if OIDC_SERVER_URL else ""
+if OIDC_SERVER_URL:
     # Optional single sign-on with the company's OpenID Connect provider.
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
         "APPS": [
@@ -207,7 +241,7 @@ if env_str("OIDC_SERVER_URL"):
                 "name": env_str("OIDC_NAME", "Company sign-in"),
                 "client_id": env_str("OIDC_CLIENT_ID"),
                 "secret": env_str("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": env_str("OIDC_SERVER_URL")},
+                "settings": {"server_url": OIDC_SERVER_URL},
             }
         ]
     }
@@ -290,6 +324,26 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# Content-Security-Policy (django-csp): no inline scripts or styles anywhere, everything
+# comes from /static/, no eval (htmx's allowEval is off in base.html). img-src allows data:
+# for the TOTP QR code allauth renders. Browsers report violations to /csp-report/, which
+# logs them. The single sign-on provider is a form target: the sign-in form's POST is
+# redirected there, and form-action covers redirects.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF, *([OIDC_ORIGIN] if OIDC_ORIGIN else [])],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        "report-uri": "/csp-report/",
+    }
+}
+
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -300,15 +354,23 @@ CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and container health checks ask over plain HTTP, from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# Structured logs (django-structlog): one line per request (method, URL pattern, status,
+# duration, user id; see mentorship.logs) and per task (with its task id). JSON for log
+# collectors in production; key=value lines for people by default with DEBUG on.
+LOG_FORMAT = env_str("LOG_FORMAT", "console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}")
+LOGGING = structured_logging(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+# One line per request, at the end: the "request started" line is for debugging only.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # logging.DEBUG
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# The client's address is personal data and the proxy's anyway; the request id ties lines.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from engagements.urls import directory_urlpatterns
-from mentorship.views import health
+from mentorship.views import csp_report, health, healthz, readyz
 
 # The admin signs in through allauth's login, so two-factor and the rate limits apply
 # there too; the admin's own password-only form is never shown.
@@ -19,6 +19,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("csp-report/", csp_report, name="csp_report"),
 ]
 
 

@@ -1,14 +1,118 @@
+"""What machines call: health checks for load balancers and containers, and the browsers'
+reports of Content-Security-Policy violations."""
+
+import json
+
+import structlog
+from celery import current_app
+from django import forms
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+logger = structlog.get_logger(__name__)
 
 
 @login_not_required
 @never_cache
 def health(request: HttpRequest) -> HttpResponse:
-    """For load balancers and container health checks: the app answers and the database
-    too. Also the trivial view the benchmarks in bench/ measure against."""
+    """The app answers and the database too. Also the trivial view the benchmarks in
+    bench/ measure against."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. No database, so a database outage does not get
+    every web process restarted."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: send this process traffic only when the database and the broker answer
+    and every migration is applied. Says which part is not ready."""
+    problems = [problem for check in (_database, _broker, _migrations) if (problem := check())]
+    if problems:
+        return HttpResponse("\n".join(problems), status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        return f"database: {error}".strip()
+    return ""
+
+
+def _broker() -> str:
+    try:
+        # The settings bound the connect timeout to a second (CELERY_BROKER_*).
+        with current_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1)
+    except Exception as error:  # kombu raises each transport's own errors
+        return f"broker: {error}"
+    return ""
+
+
+# Migrations only ever get applied while a process runs: once all are, they stay so.
+_all_migrated = False
+
+
+def _migrations() -> str:
+    global _all_migrated
+    if _all_migrated or _database():
+        return ""  # a database that is down is reported once, above
+    executor = MigrationExecutor(connection)
+    unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if unapplied:
+        return f"migrations: {len(unapplied)} not applied (run manage.py migrate)"
+    _all_migrated = True
+    return ""
+
+
+class CSPReportForm(forms.Form):
+    """The parts of a violation report worth a log line, each bounded."""
+
+    document_uri = forms.CharField(max_length=2000, required=False)
+    violated_directive = forms.CharField(max_length=200, required=False)
+    effective_directive = forms.CharField(max_length=200, required=False)
+    blocked_uri = forms.CharField(max_length=2000, required=False)
+    source_file = forms.CharField(max_length=2000, required=False)
+    line_number = forms.IntegerField(min_value=0, required=False)
+
+
+# A report is a few hundred bytes; anything far larger is not one.
+MAX_REPORT_BYTES = 16_384
+
+
+@csrf_exempt  # browsers send these on their own, without a token
+@login_not_required
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Log a browser's report of a Content-Security-Policy violation (report-uri)."""
+    if int(request.headers.get("Content-Length") or 0) > MAX_REPORT_BYTES:
+        return HttpResponse("Too large for a report.", status=413, content_type="text/plain")
+    try:
+        report = json.loads(request.body).get("csp-report")
+    except (ValueError, AttributeError):
+        report = None
+    if not isinstance(report, dict):
+        return HttpResponse("Not a CSP report.", status=400, content_type="text/plain")
+    form = CSPReportForm({key.replace("-", "_"): value for key, value in report.items()})
+    if not form.is_valid():
+        return HttpResponse("Not a CSP report.", status=400, content_type="text/plain")
+    logger.warning("csp_violation", **form.cleaned_data)
+    return HttpResponse(status=204)

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -21,6 +21,17 @@ def sign_in(page: Page, live_server, email: str, password: str, *, next: str = "
     expect(page).not_to_have_url(re.compile(re.escape(reverse("account_login"))))
     # htmx starts on DOMContentLoaded; typing before that would go unheard.
     page.wait_for_load_state()
+
+
+def watch_csp(context: BrowserContext, violations: list[str]) -> None:
+    """Collect every Content-Security-Policy violation in this context's pages. Chromium
+    reports each one on the console, with JavaScript on or off."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
 
 
 def assert_accessible(page: Page) -> None:

@@ -85,22 +85,28 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def browser_as(browser, live_server):
     """Open a browser of one's own, signed in, on a page: `browser_as(mentor, path)`.
-    Each person gets a separate context (own cookies), as two people on two laptops."""
+    Each person gets a separate context (own cookies), as two people on two laptops.
+    Any Content-Security-Policy violation in any of them fails the test (at teardown);
+    `browser_as.csp_violations` lists them as they happen."""
     contexts = []
+    violations: list[str] = []
 
     def open_as(person, path: str, *, javascript: bool = True):
         context = browser.new_context(java_script_enabled=javascript)
+        watch_csp(context, violations)
         contexts.append(context)
         page = context.new_page()
         sign_in(page, live_server, person.email, PASSWORD, next=path)
         expect(page).to_have_url(live_server.url + path)
         return page
 
+    open_as.csp_violations = violations
     yield open_as
     for context in contexts:
         context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
-from tests.browser import sign_in  # noqa: E402
+from tests.browser import sign_in, watch_csp  # noqa: E402
 from tests.factories import PASSWORD  # noqa: E402
 from tests.personas import *  # noqa: E402, F403
