@@ -7,6 +7,7 @@ app_name = "engagements"
 urlpatterns = [
     path("", home.home, name="home"),
     path("new/", proposals.proposal_edit, name="new"),
+    path("history/", home.history, name="history"),
     path("inbox/", decisions.inbox, name="inbox"),
     path("programme/", home.programme, name="programme"),
     path("decide/<str:token>/", decisions.decide_from_email, name="decide"),
