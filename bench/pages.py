@@ -172,7 +172,7 @@ def pages(found: dict, with_reports: bool) -> list[Page]:
             "directory home (Suggested for you)",
             PROTEGE,
             "/directory/",
-            expect='id="suggested-title"',
+            expect="Suggested for you",
         ),
         Page(
             "suggestions partial “negotiation”",

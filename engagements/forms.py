@@ -122,5 +122,5 @@ class ProgrammeFilterForm(forms.Form):
         if state := self.cleaned_data.get("state"):
             engagements = engagements.filter(state=state)
         if text := self.cleaned_data.get("q", "").strip():
-            engagements = engagements.filter(pk__in=Engagement.objects.matching_text(text))
+            engagements = engagements.matching_text(text)
         return engagements

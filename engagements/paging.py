@@ -55,19 +55,19 @@ def keyset_page(engagements: QuerySet, cursor: CursorForm, size: int) -> dict:
     bounds = cursor.bounds()
     newest_first = engagements.order_by("-proposed_at", "-pk")
     if bounds is None:
-        rows = list(newest_first[: size + 1])
+        rows = page_of(newest_first, size + 1)
         has_newer, has_older = False, len(rows) > size
         rows = rows[:size]
     elif bounds[0] == "after":
         _, at, pk = bounds
         older = Q(proposed_at__lte=at) & (Q(proposed_at__lt=at) | Q(pk__lt=pk))
-        rows = list(newest_first.filter(older)[: size + 1])
+        rows = page_of(newest_first.filter(older), size + 1)
         has_newer, has_older = True, len(rows) > size
         rows = rows[:size]
     else:
         _, at, pk = bounds
         newer = Q(proposed_at__gte=at) & (Q(proposed_at__gt=at) | Q(pk__gt=pk))
-        rows = list(engagements.filter(newer).order_by("proposed_at", "pk")[: size + 1])
+        rows = page_of(engagements.filter(newer).order_by("proposed_at", "pk"), size + 1)
         has_newer, has_older = len(rows) > size, True
         rows = rows[:size][::-1]
     return {
@@ -75,6 +75,16 @@ def keyset_page(engagements: QuerySet, cursor: CursorForm, size: int) -> dict:
         "newer": rows[0] if rows and has_newer else None,
         "older": rows[-1] if rows and has_older else None,
     }
+
+
+def page_of(engagements: QuerySet, n: int) -> list:
+    """The first n rows, in two steps: their ids from the engagements table alone (an
+    index scan that stops after n), then those rows with their people. In one query
+    the planner may join every match to its protégé, mentor and departments before
+    sorting (seen at 100 000 engagements with a search matching 10 000: ~200 ms)."""
+    ids = list(engagements.values_list("pk", flat=True)[:n])
+    by_id = engagements.order_by().in_bulk(ids)
+    return [by_id[pk] for pk in ids]
 
 
 def count_up_to(queryset: QuerySet, cap: int) -> tuple[int, bool]:

@@ -161,9 +161,7 @@ def test_my_history_takes_any_page_parameter_without_error(as_user, mentor):
         assert "Engagement of long ago" in response.content.decode()
 
 
-def test_programme_pages_hold_every_engagement_once_even_with_equal_times(
-    as_user, admin, mentor
-):
+def test_programme_pages_hold_every_engagement_once_even_with_equal_times(as_user, admin, mentor):
     rows = add_history(mentor, 70)
     # Ten engagements proposed in the same instant: the id breaks the tie.
     same = rows[0].proposed_at

@@ -6,8 +6,9 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,6 +85,17 @@ class TransitionError(Exception):
     """A state change that is not allowed now; the message is for the person."""
 
 
+class EqualsAny(models.Lookup):
+    """`column = ANY(array)`: PostgreSQL's form of IN that an index scan can serve."""
+
+    lookup_name = "equals_any"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 class EngagementQuerySet(models.QuerySet):
     def for_mentor(self, employee: Employee) -> EngagementQuerySet:
         return self.filter(mentor=employee)
@@ -108,29 +120,35 @@ class EngagementQuerySet(models.QuerySet):
         engagements: a hash join over the whole table, ~100 ms; this: ~0.3 ms)."""
         draft = Engagement.State.DRAFT
         peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
-        as_protege = Engagement.objects.filter(protege=employee).values("pk")
-        as_mentor = Engagement.objects.filter(mentor=employee).exclude(state=draft).values("pk")
+        # .order_by(): no part of a UNION needs the model's default ordering.
+        as_protege = Engagement.objects.filter(protege=employee).order_by().values("pk")
+        as_mentor = (
+            Engagement.objects.filter(mentor=employee).exclude(state=draft).order_by().values("pk")
+        )
         as_peer = (
             Participant.objects.filter(employee=employee, answer__in=peer_answers)
             .exclude(engagement__state=draft)
+            .order_by()
             .values("engagement_id")
         )
         return self.filter(pk__in=as_protege.union(as_mentor, as_peer))
 
-    def matching_text(self, text: str) -> models.QuerySet:
-        """The ids of engagements whose title, protégé or mentor contains the text: a
-        UNION of three index scans (trigram indexes on the title and on names, then the
-        protégé and mentor indexes) instead of one OR across two joins, which no index
-        can serve."""
-        names = Employee.objects.filter(full_name__icontains=text).values("pk")
-        return (
-            Engagement.objects.filter(title__icontains=text)
-            .values("pk")
-            .union(
-                Engagement.objects.filter(protege__in=names).values("pk"),
-                Engagement.objects.filter(mentor__in=names).values("pk"),
+    def matching_text(self, text: str) -> EngagementQuerySet:
+        """Those whose title, protégé or mentor contains the text, without joining the
+        people: the names are a subquery. On PostgreSQL it is `= ANY(ARRAY(…))`, which,
+        unlike `IN (subquery)`, an index can serve, so a rare word is a BitmapOr of the
+        title's trigram index and the protégé and mentor indexes, and a common word
+        an index walk newest first that stops at the page's end (EXPLAIN ANALYZE at
+        100 000 engagements: "negotiation", 10 000 matches, 0.3 ms for page 1; the OR
+        across two joins it replaces took ~500 ms, a UNION of the three ~115 ms)."""
+        names = Employee.objects.filter(full_name__icontains=text).order_by().values("pk")
+        if connection.vendor == "postgresql":
+            people = models.Q(EqualsAny(models.F("protege"), ArraySubquery(names))) | models.Q(
+                EqualsAny(models.F("mentor"), ArraySubquery(names))
             )
-        )
+        else:
+            people = models.Q(protege__in=names) | models.Q(mentor__in=names)
+        return self.filter(models.Q(title__icontains=text) | people)
 
     def current(self, *, since: dt.datetime) -> EngagementQuerySet:
         """What is under way: drafts, proposals, running engagements, and those that

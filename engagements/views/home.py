@@ -27,7 +27,7 @@ RECENTLY_ENDED = dt.timedelta(days=30)
 CURRENT_SHOWN = 60
 HISTORY_PAGE = 25
 PROGRAMME_PAGE = 30
-PROGRAMME_COUNTED_UP_TO = 1000
+PROGRAMME_COUNTED_UP_TO = 500
 # Within each role: what is running, then what is waiting, then what is over.
 STATE_ORDER = {State.ACTIVE: 0, State.PROPOSED: 1, State.DRAFT: 2, State.COMPLETED: 3}
 
