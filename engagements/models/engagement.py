@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import TIME_ZONE_CHOICES, Employee
+from engagements.models.lookups import EqualsAny
 
 
 class ProgramQuerySet(models.QuerySet):
@@ -83,17 +84,6 @@ class Program(models.Model):
 
 class TransitionError(Exception):
     """A state change that is not allowed now; the message is for the person."""
-
-
-class EqualsAny(models.Lookup):
-    """`column = ANY(array)`: PostgreSQL's form of IN that an index scan can serve."""
-
-    lookup_name = "equals_any"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 class EngagementQuerySet(models.QuerySet):
