@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := mentorship.settings
 
-.PHONY: run test serve lint format bench bench-sweep lock
+.PHONY: run test serve lint format bench bench-pages bench-sweep lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ lint: $(VENV)/.installed
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship_bench
 bench: $(VENV)/.installed
 	$(BIN)/python bench/latency.py
+
+# Every page at 10 000 employees and 100 000 engagements, against a trivial view.
+bench-pages: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship_pages_bench
+bench-pages: $(VENV)/.installed
+	$(BIN)/python bench/pages.py
 
 # The sweep completing 100 000 engagements, then 10 000 emails to a local SMTP sink.
 bench-sweep: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship_sweep_bench

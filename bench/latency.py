@@ -337,6 +337,7 @@ class Client:
         self.port = port
         self.conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
         self.cookies: dict[str, str] = {}
+        self.headers: http.client.HTTPMessage | None = None  # of the last response
 
     def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: str = ""
@@ -358,6 +359,7 @@ class Client:
             response = self.conn.getresponse()
             content = response.read()
         elapsed = (time.perf_counter() - started) * 1000
+        self.headers = response.headers
         for header in response.headers.get_all("Set-Cookie") or []:
             # Cookies are Secure with DEBUG off; this jar sends them over plain HTTP anyway.
             for name, morsel in SimpleCookie(header).items():

@@ -5,7 +5,6 @@ engagements.proposal_forms."""
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 
 from directory.models import Employee
 from engagements.models import Engagement, Goal, Meeting
@@ -123,9 +122,5 @@ class ProgrammeFilterForm(forms.Form):
         if state := self.cleaned_data.get("state"):
             engagements = engagements.filter(state=state)
         if text := self.cleaned_data.get("q", "").strip():
-            engagements = engagements.filter(
-                Q(title__icontains=text)
-                | Q(protege__full_name__icontains=text)
-                | Q(mentor__full_name__icontains=text)
-            )
+            engagements = engagements.matching_text(text)
         return engagements

@@ -66,10 +66,10 @@ def suggest_mentors(
     load, each with its reasons. Only people available to mentor on `today` (the
     programme's date) are suggested.
 
-    Thousands of people may know a common skill, so the ranking is split in two exact
-    parts: the few experts who have any load or any network tie are ranked in full; of
-    everyone else (no load, no ties) only the first `limit` by level closeness can make
-    the list. The load is the stored figure on the mentor's row, never a count.
+    Thousands of people may know a common skill, so the ranking is split in two parts:
+    the few experts with a network tie are ranked in full; everyone else is ordered by
+    the database and only the first few rows are read. The load is the stored figure
+    on the mentor's row, never a count.
     """
     if not skills:
         return []
@@ -122,25 +122,18 @@ def suggest_mentors(
             ),
         )
     )
+    # The few people with a network tie are ranked in full. Everyone else has no
+    # network score, so their order is (tier, load, level distance, name): the database
+    # sorts them and only the first few rows are read. (The pool used to be everyone
+    # with any load, 1 500–2 200 ids at 100 000 engagements, sent back into the SQL.)
     ties = set(team_mentored) | manager_mentors | set(recommended)
-    special = Q(mentoring_load__gt=0) | Q(pk__in=ties)
-    pool = list(experts.filter(special)) + list(
-        experts.exclude(special).order_by("level_tier", Abs(F("level") - level), "full_name", "pk")[
-            :limit
-        ]
+    tied = list(experts.filter(pk__in=ties)) if ties else []
+    others = experts.exclude(pk__in=ties).order_by(
+        "level_tier", "mentoring_load", Abs(F("level") - level), "full_name", "pk"
     )
-    # Hours promised this month: budgets of the active engagements running in it.
-    promised = dict(
-        Engagement.objects.filter(
-            state=State.ACTIVE,
-            mentor__in=[p.pk for p in pool if p.mentoring_load],
-            start_date__lt=next_month,
-            end_date__gte=month_start,
-        )
-        .values("mentor")
-        .annotate(minutes=Sum("budget_minutes"))
-        .values_list("mentor", "minutes")
-    )
+    # A few spares for anyone whose hours this month are already promised.
+    pool = tied + list(others[: limit * 4])
+    promised = promised_minutes(pool, month_start, next_month)
     ranked = []
     for person in pool:
         if promised.get(person.pk, 0) >= person.mentoring_hours_per_month * 60:
@@ -162,6 +155,22 @@ def suggest_mentors(
         ranked.append((key, person))
     ranked.sort(key=lambda pair: pair[0])
     return [Suggestion(person, mentor_reasons(person, protege)) for _, person in ranked[:limit]]
+
+
+def promised_minutes(people: list[Employee], month_start: dt.date, next_month: dt.date) -> dict:
+    """Minutes promised this month by each of these people (a short list): budgets of
+    their active engagements running in the month."""
+    return dict(
+        Engagement.objects.filter(
+            state=State.ACTIVE,
+            mentor__in=[p.pk for p in people],
+            start_date__lt=next_month,
+            end_date__gte=month_start,
+        )
+        .values("mentor")
+        .annotate(minutes=Sum("budget_minutes"))
+        .values_list("mentor", "minutes")
+    )
 
 
 def mentor_reasons(person: Employee, protege: Employee) -> list[str]:

@@ -15,6 +15,7 @@ app_name = "engagements"
 urlpatterns = [
     path("", home.home, name="home"),
     path("new/", proposals.proposal_edit, name="new"),
+    path("history/", home.history, name="history"),
     path("inbox/", decisions.inbox, name="inbox"),
     path("programme/", home.programme, name="programme"),
     path("programme/settings/", programme_settings.pick, name="programme_settings_pick"),

@@ -6,7 +6,10 @@ from django.http import HttpRequest
 from directory.logins import employee_of
 from engagements.access import is_programme_admin as check_admin
 from engagements.models import Engagement, Notification, Program
+from engagements.paging import count_up_to
 from mentorship.demo import DEMO_LOGINS
+
+UNREAD_BADGE_UP_TO = 99
 
 
 def site(request: HttpRequest) -> dict:
@@ -20,7 +23,10 @@ def site(request: HttpRequest) -> dict:
         return bool(me()) and check_admin(request.user, me())
 
     def unread_count() -> int:
-        return Notification.objects.for_person(me()).unread().count() if me() else 0
+        # Counted no further than a badge needs: a busy mentor's unread can run to thousands.
+        if not me():
+            return 0
+        return count_up_to(Notification.objects.for_person(me()).unread(), UNREAD_BADGE_UP_TO)[0]
 
     def inbox_count() -> int:
         return Engagement.objects.for_mentor(me()).proposed().count() if me() else 0

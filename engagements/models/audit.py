@@ -126,6 +126,14 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
+            # A person's feed, newest first: without it a busy mentor's feed sorts all of
+            # their notifications (thousands over two years) to show 15.
+            models.Index(
+                "recipient",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="notification_feed",
+            ),
             models.Index(fields=["sent_at", "due_at"]),
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -51,11 +52,15 @@ def decline_form(engagement: Engagement, data=None) -> DeclineForm:
 def mentor_options(mentor: Employee) -> list[Employee]:
     """Colleagues who share the mentor's skills and mentor too: the suggestions offered
     when declining or advising what next (a datalist; any directory email works)."""
+    # EXISTS, not a join with DISTINCT: a common skill is shared by thousands, and
+    # DISTINCT sorted every one of them (~27 ms at 10 000 employees) to keep 30.
+    shares_a_skill = Employee.skills.through.objects.filter(
+        employee_id=OuterRef("pk"), skill__in=mentor.skills.all()
+    )
     return list(
         Employee.objects.active()
-        .filter(open_to_mentoring=True, skills__in=mentor.skills.all())
+        .filter(Exists(shares_a_skill), open_to_mentoring=True)
         .exclude(pk=mentor.pk)
-        .distinct()
         .order_by("full_name")[:30]
     )
 

@@ -1,6 +1,9 @@
-"""My engagements: what needs me first, then everything I'm in; my notifications."""
+"""My engagements: what needs me and what is current, my history a page at a time;
+my notifications; the programme's list for its admins."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -12,28 +15,36 @@ from directory.logins import current_employee
 from engagements.access import programme_admin_required
 from engagements.forms import ProgrammeFilterForm
 from engagements.models import Engagement, Notification, Program
+from engagements.paging import CursorForm, PageForm, count_up_to, keyset_page
 from engagements.rules import Role, needed_action, roles_of
 
 State = Engagement.State
 NOTIFICATIONS_SHOWN = 15
+UNREAD_SHOWN_UP_TO = 99
+# Ended or cancelled this recently still counts as current: the wrap-up is due now.
+RECENTLY_ENDED = dt.timedelta(days=30)
+# A bound on the current list whatever happens (a person has a handful in practice).
+CURRENT_SHOWN = 60
+HISTORY_PAGE = 25
+PROGRAMME_PAGE = 30
+PROGRAMME_COUNTED_UP_TO = 500
 # Within each role: what is running, then what is waiting, then what is over.
 STATE_ORDER = {State.ACTIVE: 0, State.PROPOSED: 1, State.DRAFT: 2, State.COMPLETED: 3}
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """What needs me and what is current; the history is a link away. Only what the
+    page shows is loaded: the names, the wrap-up and the peers' answers (the rules
+    table reads them to say what needs me), never goals or activities."""
     me = current_employee(request)
     engagements = list(
         Engagement.objects.involving(me)
-        .for_cards()
-        .select_related("wrap_up")
-        .order_by("-created_at")
+        .current(since=timezone.now() - RECENTLY_ENDED)
+        .select_related("protege", "mentor", "wrap_up")
+        .prefetch_related("participants")
+        .order_by("-created_at", "-pk")[:CURRENT_SHOWN]
     )
     needs_me, groups = by_role(engagements, me)
-    notifications = (
-        Notification.objects.for_person(me)
-        .select_related("engagement", "actor")
-        .order_by("-created_at", "-pk")[:NOTIFICATIONS_SHOWN]
-    )
     context = {
         "me": me,
         "needs_me": needs_me,
@@ -42,10 +53,36 @@ def home(request: HttpRequest) -> HttpResponse:
             ("As mentor", groups[Role.MENTOR]),
             ("As peer", groups[Role.PEER]),
         ],
-        "notifications": notifications,
-        "unread": Notification.objects.for_person(me).unread().count(),
+        **notification_feed(me),
     }
     return render(request, "engagements/home.html", context)
+
+
+def history(request: HttpRequest) -> HttpResponse:
+    """Everything I have been part of, newest first, a page at a time. The order is
+    total (created, then id), so no engagement is lost or repeated across pages."""
+    me = current_employee(request)
+    engagements = (
+        Engagement.objects.involving(me)
+        .select_related("protege", "mentor")
+        .order_by("-created_at", "-pk")
+    )
+    number = PageForm(request.GET).number()
+    page = Paginator(engagements, HISTORY_PAGE).get_page(number)
+    return render(request, "engagements/history.html", {"me": me, "page": page})
+
+
+def notification_feed(me) -> dict:
+    """The latest notifications and the unread count, counted no further than the badge
+    shows ("99+"): a busy mentor's unread history can run to thousands."""
+    unread, more = count_up_to(Notification.objects.for_person(me).unread(), UNREAD_SHOWN_UP_TO)
+    return {
+        "notifications": Notification.objects.for_person(me)
+        .select_related("engagement", "actor")
+        .order_by("-created_at", "-pk")[:NOTIFICATIONS_SHOWN],
+        "unread": unread,
+        "unread_more": more,
+    }
 
 
 def by_role(engagements: list[Engagement], me) -> tuple[list, dict]:
@@ -93,12 +130,15 @@ def programme(request: HttpRequest) -> HttpResponse:
         Engagement.objects.filter(program__in=programmes.all())
         .exclude(state=State.DRAFT)
         .select_related("protege__department", "mentor__department")
-        .order_by("-proposed_at", "-pk")
     )
     if form.is_valid():
         engagements = form.filter(engagements)
-    page = Paginator(engagements, 30).get_page(request.GET.get("page"))
+    # Keyset pages and a capped count: a deep page and the total cost what page 1 does.
+    page = keyset_page(engagements, CursorForm(request.GET), PROGRAMME_PAGE)
+    total, more = count_up_to(engagements, PROGRAMME_COUNTED_UP_TO)
     query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    for key in CursorForm.base_fields:
+        query.pop(key, None)
+    context = {"form": form, "page": page, "total": total, "more": more}
+    context["query"] = query.urlencode()
     return render(request, "engagements/programme.html", context)

@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
@@ -24,6 +25,7 @@ from engagements.matching import suggest_mentors
 from engagements.models import Engagement, Program, WrapUp
 
 PAGE_SIZE = 20
+SUGGESTED_FOR_YOU_SECONDS = 5 * 60
 logger = logging.getLogger(__name__)
 
 
@@ -41,14 +43,23 @@ def directory(request: HttpRequest) -> HttpResponse:
     partial = request.htmx and not request.htmx.history_restore_request
     template = "directory/directory.html#results" if partial else "directory/directory.html"
     if not partial and not request.GET.get("q"):
-        me = current_employee(request)
-        interests = list(me.interests.all()[:3])
-        context["suggested"] = suggest_mentors(
-            me, interests, today=Program.default().today(), limit=3
-        )
+        context["suggested"] = suggested_for(current_employee(request))
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def suggested_for(me: Employee) -> list:
+    """The directory's "Suggested for you": a hint, not a decision (proposing checks
+    capacity again), so it may be a few minutes old. Cached per person and per
+    programme day; the propose page's suggestions are always computed afresh."""
+    today = Program.default().today()
+
+    def compute() -> list:
+        return suggest_mentors(me, list(me.interests.all()[:3]), today=today, limit=3)
+
+    key = f"suggested-for:{me.pk}:{today.isoformat()}"
+    return cache.get_or_set(key, compute, SUGGESTED_FOR_YOU_SECONDS)
 
 
 def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:

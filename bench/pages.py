@@ -1,0 +1,461 @@
+"""Every page at a real company's size, as ratios to a trivial view (issue 11).
+
+One command (`make bench-pages`): it creates and migrates the database named by
+DATABASE_URL (default `mentorship_pages_bench`), seeds 10 000 employees and 100 000
+engagements (`seed_demo --employees 10000 --engagements 100000`, skipped when the
+database already holds that many), runs VACUUM ANALYZE, starts gunicorn with
+production settings (DEBUG off, PostgreSQL, Redis) on a free loopback port, signs in
+as the demo protégé, the busy mentor and the programme admin, and measures every page
+of the issue's table, interleaved with the trivial view `/health/` in the same rounds:
+
+- one connection: each round requests every page once, in shuffled order; p50, p95,
+  and the ratio of each to the trivial view's;
+- sixteen connections: for each page, a burst of the trivial view then a burst of the
+  page, sixteen clients at once; requests per second and the ratio to the trivial
+  view's bursts.
+
+It also records each page's SQL query count (the `X-Queries` header, sent only because
+the bench turns BENCH_QUERY_COUNT on), its response size, and the largest resident set
+(VmHWM) any gunicorn worker reached. The table is printed and written to
+bench/results/pages.md; the exit status is non-zero if any response was not the page
+asked for. The reports page is measured when its URL exists, and skipped with a note
+otherwise.
+
+    .venv/bin/python bench/pages.py [--rounds 60] [--warmup 5] [--burst 2.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import psycopg
+from latency import (
+    BASELINE,
+    HOST,
+    PASSWORD,
+    Client,
+    ensure_database,
+    free_port,
+    git_commit,
+    manage,
+    server_env,
+    stop,
+    vacuum_analyze,
+    wait_until_healthy,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "pages.md"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mentorship_pages_bench"
+EMPLOYEES, ENGAGEMENTS = 10_000, 100_000
+PROTEGE = "priya.patel@example.com"
+MENTOR = "daniel.okafor@example.com"
+ADMIN = "helen.park@example.com"
+CONNECTIONS = 16
+# The issue's targets.
+P50_RATIO, P95_MS, THROUGHPUT_SHARE, RSS_MB = 3.0, 50.0, 1 / 3, 200
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    persona: str  # an email
+    path: str
+    htmx: bool = False
+    form: dict | None = None  # POSTed with the CSRF token when set
+    expect: str = ""  # a fragment the response must contain
+
+
+@dataclass
+class Result:
+    page: Page
+    times_ms: list[float] = field(default_factory=list)
+    queries: set[str] = field(default_factory=set)
+    sizes: set[int] = field(default_factory=set)
+    failures: list[str] = field(default_factory=list)
+    rate: float = 0.0  # requests per second with CONNECTIONS clients
+    baseline_rate: float = 0.0  # the trivial view's, in the bursts beside it
+
+    def percentile(self, p: int) -> float:
+        if len(self.times_ms) < 2:
+            return self.times_ms[0] if self.times_ms else float("nan")
+        return statistics.quantiles(self.times_ms, n=100, method="inclusive")[p - 1]
+
+
+def ids(url: str) -> dict:
+    """The rows the pages are about, found in the seeded database."""
+    with psycopg.connect(url) as conn:
+
+        def one(query: str, *args) -> int | None:
+            row = conn.execute(query, args).fetchone()
+            return row[0] if row else None
+
+        person = "SELECT id FROM directory_employee WHERE email = %s"
+        protege, mentor = one(person, PROTEGE), one(person, MENTOR)
+        declined = one(
+            "SELECT id FROM engagements_engagement WHERE protege_id = %s AND state = 'declined' "
+            "ORDER BY decided_at DESC NULLS LAST LIMIT 1",
+            protege,
+        )
+        running = one(
+            "SELECT id FROM engagements_engagement WHERE protege_id = %s "
+            "AND state IN ('active', 'completed') ORDER BY created_at DESC LIMIT 1",
+            protege,
+        )
+        awaiting_advice = one(
+            "SELECT e.id FROM engagements_engagement e LEFT JOIN engagements_wrapup w "
+            "ON w.engagement_id = e.id WHERE e.mentor_id = %s AND e.state = 'completed' "
+            "AND w.advised_at IS NULL ORDER BY e.closed_at DESC NULLS LAST LIMIT 1",
+            mentor,
+        )
+        # Where "page 500" of the programme list starts: after its 14 970th row.
+        deep = conn.execute(
+            "SELECT proposed_at, id FROM engagements_engagement WHERE state <> 'draft' "
+            "ORDER BY proposed_at DESC, id DESC OFFSET 14969 LIMIT 1"
+        ).fetchone()
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM directory_employee), "
+            "(SELECT count(*) FROM engagements_engagement), "
+            "(SELECT count(*) FROM engagements_engagement WHERE mentor_id = %s), "
+            "(SELECT count(*) FROM engagements_engagement WHERE mentor_id = %s "
+            "AND state = 'proposed')",
+            [mentor, mentor],
+        ).fetchone()
+    return {
+        "mentor": mentor,
+        "declined": declined,
+        "running": running,
+        "awaiting_advice": awaiting_advice,
+        "deep": deep,
+        "counts": counts,
+    }
+
+
+def suggestions_form(goal: str) -> dict:
+    return {
+        "goals-TOTAL_FORMS": "1",
+        "goals-INITIAL_FORMS": "0",
+        "goals-0-description": goal,
+        "activities-TOTAL_FORMS": "0",
+        "activities-INITIAL_FORMS": "0",
+    }
+
+
+def pages(found: dict, with_reports: bool) -> list[Page]:
+    plan = [
+        Page("`/health/` (trivial view)", PROTEGE, BASELINE),
+        Page(
+            "programme list, search “negotiation”",
+            ADMIN,
+            "/engagements/programme/?q=negotiation",
+        ),
+        Page("programme list, page 1", ADMIN, "/engagements/programme/"),
+        Page("my engagements (busy mentor)", MENTOR, "/engagements/"),
+        Page("my history, page 1 (busy mentor)", MENTOR, "/engagements/history/"),
+        Page("my history, page 8 (busy mentor)", MENTOR, "/engagements/history/?page=8"),
+        Page("my engagements (admin)", ADMIN, "/engagements/"),
+        Page("my engagements (protégé)", PROTEGE, "/engagements/"),
+        Page(
+            "directory home (Suggested for you)",
+            PROTEGE,
+            "/directory/",
+            expect="Suggested for you",
+        ),
+        Page(
+            "suggestions partial “negotiation”",
+            PROTEGE,
+            "/engagements/new/?redraw=suggestions",
+            htmx=True,
+            form=suggestions_form("negotiation"),
+        ),
+        Page("mentor inbox", MENTOR, "/engagements/inbox/"),
+        Page("full-page search “negotiation”", PROTEGE, "/directory/?q=negotiation"),
+        Page("full-page search “pyton”", PROTEGE, "/directory/?q=pyton"),
+        Page("profile of the busy mentor", PROTEGE, f"/directory/people/{found['mentor']}/"),
+        Page("propose page", PROTEGE, "/engagements/new/"),
+    ]
+    if found["deep"]:
+        at, pk = found["deep"]
+        cursor = urlencode({"after_at": at.isoformat(), "after": pk})
+        plan.insert(
+            3, Page("programme list, “page 500”", ADMIN, f"/engagements/programme/?{cursor}")
+        )
+    if found["declined"]:
+        plan.append(
+            Page(
+                "declined engagement (Others who could help)",
+                PROTEGE,
+                f"/engagements/{found['declined']}/",
+            )
+        )
+    if found["awaiting_advice"]:
+        plan.append(
+            Page(
+                "engagement page (awaiting advice)",
+                MENTOR,
+                f"/engagements/{found['awaiting_advice']}/",
+            )
+        )
+    if found["running"]:
+        plan.append(Page("engagement page", PROTEGE, f"/engagements/{found['running']}/"))
+    if with_reports:
+        plan.append(Page("reports", ADMIN, "/reports/"))
+    return plan
+
+
+def reports_url_exists(env: dict[str, str]) -> bool:
+    probe = (
+        "import django; django.setup(); from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/reports/')\nexcept Resolver404:\n    raise SystemExit(1)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True)
+    return done.returncode == 0
+
+
+# --- Requests ----------------------------------------------------------------------------
+
+
+def send(client: Client, page: Page) -> tuple[int, str, float]:
+    headers = {"HX-Request": "true"} if page.htmx else {}
+    if page.form is None:
+        return client.request("GET", page.path, headers=headers)
+    headers |= {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-CSRFToken": client.cookies.get("csrftoken", ""),
+        "Referer": f"http://{HOST}:{client.port}/engagements/new/",
+    }
+    return client.request("POST", page.path, headers=headers, body=urlencode(page.form))
+
+
+def problem(page: Page, status: int, body: str) -> str | None:
+    if status != 200:
+        return f"status {status}"
+    if page.path != BASELINE and ("<html" in body) == page.htmx:
+        return "partial and full page mixed up"
+    if page.expect and page.expect not in body:
+        return f"no {page.expect} in the response"
+    return None
+
+
+def one_connection(clients: dict, plan: list[Page], rounds: int, warmup: int) -> list[Result]:
+    results = [Result(p) for p in plan]
+    order = list(range(len(plan)))
+    shuffle = random.Random(20261126).shuffle
+    for round_ in range(warmup + rounds):
+        shuffle(order)
+        for i in order:
+            page = plan[i]
+            client = clients[page.persona]
+            status, body, elapsed = send(client, page)
+            if wrong := problem(page, status, body):
+                results[i].failures.append(wrong)
+                continue
+            results[i].queries.add(client.headers.get("X-Queries", "?"))
+            results[i].sizes.add(len(body.encode()))
+            if round_ >= warmup:
+                results[i].times_ms.append(elapsed)
+        if round_ >= warmup and (round_ + 1 - warmup) % 20 == 0:
+            print(f"  one connection: {round_ + 1 - warmup}/{rounds} rounds", file=sys.stderr)
+    return results
+
+
+def burst(signed_in: Client, page: Page, seconds: float) -> float:
+    """Requests per second with CONNECTIONS clients hammering one page."""
+    done = [0] * CONNECTIONS
+    stop_at = time.perf_counter() + seconds
+
+    def run(n: int) -> None:
+        client = Client(signed_in.port)
+        client.cookies = dict(signed_in.cookies)
+        while time.perf_counter() < stop_at:
+            status, _, _ = send(client, page)
+            if status == 200:
+                done[n] += 1
+        client.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
+def sixteen_connections(clients: dict, results: list[Result], seconds: float) -> None:
+    baseline = results[0].page
+    rates = []
+    for r in results[1:]:
+        r.baseline_rate = burst(clients[baseline.persona], baseline, seconds)
+        r.rate = burst(clients[r.page.persona], r.page, seconds)
+        rates.append(r.baseline_rate)
+        print(f"  {CONNECTIONS} connections: {r.page.label}: {r.rate:.0f}/s", file=sys.stderr)
+    results[0].rate = results[0].baseline_rate = statistics.median(rates)
+
+
+def workers_peak_rss_mb(master: int) -> float:
+    """The largest VmHWM (peak resident set) among the gunicorn master's children."""
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master) and "VmHWM" in fields:
+            peak = max(peak, int(fields["VmHWM"].split()[0]))
+    return peak / 1024
+
+
+# --- Report ------------------------------------------------------------------------------
+
+
+def command_line() -> str:
+    python = os.path.relpath(sys.executable, ROOT)
+    return shlex.join([python, os.path.relpath(__file__, ROOT), *sys.argv[1:]])
+
+
+def report(results: list[Result], found: dict, rss: float, notes: list[str], args) -> str:
+    base = results[0]
+    b50 = base.percentile(50)
+    employees, engagements, mentor_total, mentor_waiting = found["counts"]
+    cores = len(os.sched_getaffinity(0))
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Every page at 10 000 employees and 100 000 engagements",
+        "",
+        f"{when} · {cores} cores · {employees:,} employees · {engagements:,} engagements "
+        f"(the busy mentor: {mentor_total} engagements, {mentor_waiting} waiting proposals) · "
+        f"gunicorn, 2 sync workers, DEBUG off, PostgreSQL, Redis · one connection: "
+        f"{args.rounds} rounds after {args.warmup} warm-up; {CONNECTIONS} connections: "
+        f"{args.burst:.0f} s bursts · commit {git_commit()} · `{command_line()}`",
+        "",
+        "| page | persona | p50 ms | p95 ms | p50 ÷ trivial | req/s at 16 | ÷ trivial req/s "
+        "| queries | size KB | within targets |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    misses = []
+    for r in results:
+        p50, p95 = r.percentile(50), r.percentile(95)
+        share = r.rate / r.baseline_rate if r.baseline_rate else 0
+        queries = "/".join(sorted(r.queries, key=lambda q: int(q) if q.isdigit() else 0))
+        size = (
+            "–".join(f"{s / 1024:.1f}" for s in sorted({min(r.sizes), max(r.sizes)}))
+            if r.sizes
+            else "–"
+        )
+        ok = p50 <= P50_RATIO * b50 and p95 < P95_MS and share >= THROUGHPUT_SHARE
+        if r is base:
+            verdict = "baseline"
+        else:
+            verdict = "yes" if ok else "**no**"
+            if not ok:
+                misses.append(r.page.label)
+        persona = r.page.persona.split("@")[0]
+        lines.append(
+            f"| {r.page.label} | {persona} | {p50:.1f} | {p95:.1f} | {p50 / b50:.1f}× "
+            f"| {r.rate:.0f} | {share:.2f} | {queries} | {size} | {verdict} |"
+        )
+    lines += [
+        "",
+        f"Targets (issue 11): p50 within {P50_RATIO:.0f}× the trivial view's "
+        f"({P50_RATIO * b50:.1f} ms in this run) and p95 under {P95_MS:.0f} ms with one "
+        f"connection; at least {THROUGHPUT_SHARE:.2f} of the trivial view's requests per "
+        f"second with {CONNECTIONS} connections; gunicorn workers under {RSS_MB} MB.",
+        f"Largest gunicorn worker resident set (VmHWM) through the run: {rss:.0f} MB "
+        f"({'within' if rss < RSS_MB else 'over'} target).",
+        "Pages outside a target: " + (", ".join(misses) if misses else "none") + ".",
+        "Query counts and sizes show every value seen (a range means the page varied "
+        "between requests).",
+        *notes,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--burst", type=float, default=2.0, help="seconds per burst")
+    parser.add_argument("--employees", type=int, default=EMPLOYEES)
+    parser.add_argument("--engagements", type=int, default=ENGAGEMENTS)
+    args = parser.parse_args()
+
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if urlsplit(database_url).scheme not in ("postgres", "postgresql"):
+        parser.error(f"DATABASE_URL must be a PostgreSQL URL, not {database_url!r}")
+    ensure_database(database_url)
+    notes = []
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        scratch = Path(tmp)
+        env = server_env(database_url, scratch) | {"BENCH_QUERY_COUNT": "true"}
+        if redis := os.environ.get("BENCH_REDIS_URL"):
+            env["REDIS_URL"] = redis
+        manage(env, "migrate", "--no-input", "-v", "0")
+        with psycopg.connect(database_url) as conn:
+            (have,) = conn.execute("SELECT count(*) FROM engagements_engagement").fetchone()
+        if have < args.engagements:
+            size = ["--employees", str(args.employees), "--engagements", str(args.engagements)]
+            manage(env, "seed_demo", *size)
+        vacuum_analyze(database_url)
+        manage(env, "collectstatic", "--no-input", "-v", "0")
+        with_reports = reports_url_exists(env)
+        if not with_reports:
+            note = "The reports page (`/reports/`) does not exist on this branch: not measured."
+            print(note, file=sys.stderr)
+            notes.append(note)
+        found = ids(database_url)
+        plan = pages(found, with_reports)
+
+        port = free_port()
+        log = scratch / "gunicorn.log"
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        with log.open("wb") as out:
+            server = subprocess.Popen(
+                [str(gunicorn), "mentorship.wsgi", "-b", f"{HOST}:{port}", "-w", "2"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        print(f"gunicorn pid {server.pid} on {HOST}:{port}", file=sys.stderr, flush=True)
+        try:
+            wait_until_healthy(server, port, log)
+            clients = {}
+            for email in (PROTEGE, MENTOR, ADMIN):
+                clients[email] = Client(port)
+                clients[email].sign_in(email, PASSWORD)
+            results = one_connection(clients, plan, args.rounds, args.warmup)
+            sixteen_connections(clients, results, args.burst)
+            rss = workers_peak_rss_mb(server.pid)
+            for client in clients.values():
+                client.close()
+        finally:
+            stop(server)
+
+    table = report(results, found, rss, notes, args)
+    print(table)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(table)
+    failed = [r for r in results if r.failures]
+    for r in failed:
+        print(f"{r.page.path}: {len(r.failures)} bad responses, first: {r.failures[0]}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

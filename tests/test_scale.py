@@ -1,0 +1,214 @@
+"""Every page costs the same whatever the history behind it (issue 11): the same number
+of queries and about the same response for a person with 20 engagements and with 300;
+long lists come a page at a time, with nothing lost or repeated across pages."""
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from engagements.models import Engagement, Notification, Participant, Program
+from tests.factories import EmployeeFactory, engagement_between
+
+State = Engagement.State
+OVER = [State.COMPLETED, State.DECLINED, State.EXPIRED, State.CANCELLED, State.WITHDRAWN]
+DETAIL_LINK = re.compile(r'href="/engagements/(\d+)/"')
+OLDER = re.compile(r'rel="next" href="([^"]+)"')
+NEWER = re.compile(r'rel="prev" href="([^"]+)"')
+
+
+def add_history(person, n: int, *, start: int = 0) -> list[Engagement]:
+    """n engagements that ended over a year ago, with `person` as protégé, mentor and
+    peer in turn, each with a read notification: what two years of use leave behind."""
+    others = EmployeeFactory.create_batch(2, level=3)
+    program = Program.default()
+    long_ago = timezone.now() - dt.timedelta(days=400)
+    rows = []
+    for i in range(start, start + n):
+        role = i % 3
+        protege, mentor = [(person, others[0]), (others[0], person), (others[0], others[1])][role]
+        when = long_ago + dt.timedelta(hours=i)
+        rows.append(
+            Engagement(
+                program=program,
+                protege=protege,
+                mentor=mentor,
+                title=f"Engagement of long ago {i:04d}",
+                state=OVER[i % len(OVER)],
+                start_date=when.date(),
+                end_date=when.date() + dt.timedelta(days=14),
+                budget_minutes=180,
+                proposed_at=when,
+                decided_at=when,
+                closed_at=when + dt.timedelta(days=14),
+            )
+        )
+    created = Engagement.objects.bulk_create(rows)
+    Participant.objects.bulk_create(
+        Participant(engagement=e, employee=person, answer=Participant.Answer.ACCEPTED)
+        for i, e in enumerate(created, start)
+        if i % 3 == 2
+    )
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=person,
+            engagement=e,
+            kind=Notification.Kind.COMPLETED,
+            created_at=e.closed_at,
+            due_at=e.closed_at,
+            sent_at=e.closed_at,
+            read_at=e.closed_at,
+        )
+        for e in created
+    )
+    return created
+
+
+def cost(client, path: str, *, post: dict | None = None, htmx: bool = False) -> tuple[int, int]:
+    """Queries and bytes of one request, with nothing cached beforehand."""
+    cache.clear()
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    with CaptureQueriesContext(connection) as queries:
+        if post is None:
+            response = client.get(path, **headers)
+        else:
+            response = client.post(path, post, **headers)
+    assert response.status_code == 200
+    return len(queries), len(response.content)
+
+
+SUGGESTIONS_FORM = {
+    "goals-TOTAL_FORMS": "1",
+    "goals-INITIAL_FORMS": "0",
+    "goals-0-description": "Get better at negotiation",
+    "activities-TOTAL_FORMS": "0",
+    "activities-INITIAL_FORMS": "0",
+}
+PAGES = {
+    # page: (whose history, who asks, path, POST data, htmx)
+    "my engagements": ("mentor", "mentor", "/engagements/", None, False),
+    "mentor inbox": ("mentor", "mentor", "/engagements/inbox/", None, False),
+    "directory home": ("protege", "protege", "/directory/", None, False),
+    "suggestions": (
+        "protege",
+        "protege",
+        "/engagements/new/?redraw=suggestions",
+        SUGGESTIONS_FORM,
+        True,
+    ),
+    "programme list": ("mentor", "admin", "/engagements/programme/", None, False),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_costs_the_same_with_20_or_300_engagements_behind_it(
+    page, request, as_user, protege, mentor, admin
+):
+    whose, who, path, post, htmx = PAGES[page]
+    person = request.getfixturevalue(whose)
+    engagement_between(protege, mentor, state="proposed")
+    engagement_between(protege, mentor, state="active")
+    client = as_user(request.getfixturevalue(who))
+
+    # 20 already fill the notification feed (15) and 35 the programme's first page (30).
+    add_history(person, 35 if page == "programme list" else 20)
+    small = cost(client, path, post=post, htmx=htmx)
+    add_history(person, 300 - 35 if page == "programme list" else 280, start=1000)
+    large = cost(client, path, post=post, htmx=htmx)
+
+    assert large[0] == small[0], f"{page}: {small[0]} queries, then {large[0]}"
+    assert abs(large[1] - small[1]) < 1024, f"{page}: {small[1]} bytes, then {large[1]}"
+
+
+def test_my_engagements_shows_what_is_current_and_leaves_the_past_to_the_history(
+    as_user, protege, mentor
+):
+    proposed = engagement_between(protege, mentor, state="proposed", title="Pricing talks")
+    past = add_history(mentor, 3)
+    page = as_user(mentor).get("/engagements/").content.decode()
+    assert "Pricing talks" in page
+    assert "Accept or decline this proposal" in page
+    assert past[0].get_absolute_url() not in page  # (its notification may still show)
+    assert 'href="/engagements/history/"' in page
+    assert proposed.get_absolute_url() in page
+
+
+def test_my_history_pages_hold_every_engagement_once(as_user, mentor, outsider):
+    past = add_history(mentor, 60)
+    add_history(outsider, 4)  # someone else's history stays out
+    client = as_user(mentor)
+    seen = []
+    for number in (1, 2, 3):
+        page = client.get(f"/engagements/history/?page={number}").content.decode()
+        seen += [int(pk) for pk in DETAIL_LINK.findall(page)]
+    expected = {e.pk for e in past}
+    assert len(seen) == len(set(seen)), "an engagement was shown twice"
+    assert set(seen) == expected
+    assert len(seen) == 60
+
+
+def test_my_history_takes_any_page_parameter_without_error(as_user, mentor):
+    add_history(mentor, 3)
+    client = as_user(mentor)
+    for junk in ("0", "-4", "abc", "99999", "1" * 40):
+        response = client.get("/engagements/history/", {"page": junk})
+        assert response.status_code == 200
+        assert "Engagement of long ago" in response.content.decode()
+
+
+def test_programme_pages_hold_every_engagement_once_even_with_equal_times(as_user, admin, mentor):
+    rows = add_history(mentor, 70)
+    # Ten engagements proposed in the same instant: the id breaks the tie.
+    same = rows[0].proposed_at
+    Engagement.objects.filter(pk__in=[e.pk for e in rows[20:30]]).update(proposed_at=same)
+    client = as_user(admin)
+    url, pages, seen = "/engagements/programme/", [], []
+    while url:
+        body = client.get(url).content.decode()
+        pages.append([int(pk) for pk in DETAIL_LINK.findall(body)])
+        seen += pages[-1]
+        older = OLDER.search(body)
+        url = "/engagements/programme/" + html.unescape(older.group(1)) if older else ""
+    assert len(seen) == len(set(seen)) == 70
+    assert set(seen) == {e.pk for e in rows}
+    assert [len(p) for p in pages] == [30, 30, 10]
+    # Back from the last page: the page before it, as it was.
+    newer = NEWER.search(body)
+    back = client.get("/engagements/programme/" + html.unescape(newer.group(1)))
+    assert [int(pk) for pk in DETAIL_LINK.findall(back.content.decode())] == pages[1]
+
+
+def test_programme_counts_up_to_a_cap(as_user, admin, mentor, monkeypatch):
+    monkeypatch.setattr("engagements.views.home.PROGRAMME_COUNTED_UP_TO", 50)
+    add_history(mentor, 60)
+    page = as_user(admin).get("/engagements/programme/").content.decode()
+    assert "50+ engagements" in page
+
+
+def test_programme_search_finds_title_protege_and_mentor(as_user, admin, protege, mentor):
+    by_title = engagement_between(protege, mentor, state="proposed", title="Agency negotiation")
+    other = engagement_between(protege, mentor, state="active", title="Pricing")
+    client = as_user(admin)
+
+    def found(q):
+        body = client.get("/engagements/programme/", {"q": q}).content.decode()
+        return {int(pk) for pk in DETAIL_LINK.findall(body)}
+
+    assert found("NEGOTIAT") == {by_title.pk}
+    assert found("okafor") == {by_title.pk, other.pk}
+    assert found("priya pat") == {by_title.pk, other.pk}
+    assert found("nobody at all") == set()
+
+
+def test_a_bad_cursor_is_the_first_page(as_user, admin, mentor):
+    add_history(mentor, 3)
+    client = as_user(admin)
+    for params in ({"after": "x", "after_at": "y"}, {"before": "-1"}, {"after_at": "2026-13-45"}):
+        response = client.get("/engagements/programme/", params)
+        assert response.status_code == 200
+        assert response.content.decode().count("Engagement of long ago") == 3
