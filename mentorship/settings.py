@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "mentorship",
     "directory",
     "engagements",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -206,6 +206,8 @@ class Engagement(models.Model):
             models.Index(fields=["protege", "state"]),
             models.Index(fields=["state", "end_date"]),
             models.Index(fields=["state", "expires_at"]),
+            # The reports' period and the programme list's date filters.
+            models.Index(fields=["program", "proposed_at"], name="engagement_program_proposed"),
         ]
 
     def __str__(self) -> str:

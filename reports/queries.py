@@ -1,0 +1,317 @@
+"""Every figure of the participation report, each an SQL aggregate.
+
+The engagements a report reads are defined once (`engagements_in`, with the period and
+department of engagements.facets); every figure below is an aggregate over them (filtered
+Count, Sum over correlated subqueries, percentile_cont), so the page's query count does
+not grow with the data. Each figure's filter is the same as the programme list's facet
+its link sets, which is what makes the figure and the list's total agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Least, TruncMonth
+
+from directory.models import Department, Employee
+from engagements import facets
+from engagements.models import Engagement, Goal, Participant
+from reports.forms import Scope
+
+State = Engagement.State
+RAN = Q(state__in=facets.RAN)
+COMPLETED = Q(state=State.COMPLETED)
+ANSWERED = Q(state__in=[*facets.RAN, State.DECLINED], decided_at__isnull=False)
+REACH_TARGET = 6  # distinct mentors a year: the method's aim
+
+
+class SubqueryCount(Subquery):
+    """The number of rows of a (correlated) subquery, 0 when none."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's interpolated percentile, e.g. the median at fraction 0.5."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def engagements_in(scope: Scope) -> QuerySet:
+    """The report's engagements: proposed in the period (by the programme's date) in the
+    chosen programmes, the protégé in the chosen department. Drafts never count."""
+    engagements = Engagement.objects.exclude(state=State.DRAFT).order_by()
+    engagements = facets.proposed_between(engagements, scope.programs, scope.start, scope.end)
+    if scope.department:
+        engagements = engagements.filter(protege__department=scope.department)
+    return engagements
+
+
+def joined_peers() -> Coalesce:
+    joined = (
+        Participant.objects.filter(engagement=OuterRef("pk"), answer=Participant.Answer.ACCEPTED)
+        .order_by()
+        .values("engagement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(joined, output_field=IntegerField()), 0)
+
+
+def goals_with(outcome: str) -> Coalesce:
+    counted = (
+        Goal.objects.filter(engagement=OuterRef("pk"), outcome=outcome)
+        .order_by()
+        .values("engagement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def people_taking_part(scope: Scope) -> int:
+    """Distinct employees in an accepted engagement: protégés, mentors, joined peers."""
+    ran = engagements_in(scope).filter(RAN)
+    peers = Participant.objects.filter(
+        engagement__in=ran, answer=Participant.Answer.ACCEPTED
+    ).values_list("employee")
+    return ran.values_list("protege").union(ran.values_list("mentor"), peers.order_by()).count()
+
+
+def headline(scope: Scope) -> dict:
+    figures = (
+        engagements_in(scope)
+        .annotate(used=facets.minutes_used(), met=goals_with(Goal.Outcome.MET))
+        .aggregate(
+            started=Count("pk", filter=RAN),
+            completed=Count("pk", filter=COMPLETED),
+            goals_met=Coalesce(Sum("met", filter=COMPLETED), 0),
+            minutes=Coalesce(Sum("used", filter=RAN), 0),
+        )
+    )
+    figures["people"] = people_taking_part(scope)
+    return figures
+
+
+def participation(scope: Scope) -> dict:
+    ran = engagements_in(scope).filter(RAN)
+    figures = ran.aggregate(
+        proteges=Count("protege", distinct=True),
+        mentors=Count("mentor", distinct=True),
+        peers=Count(
+            "participants__employee",
+            distinct=True,
+            filter=Q(participants__answer=Participant.Answer.ACCEPTED),
+        ),
+    )
+    employees = Employee.objects.filter(is_active=True)
+    if scope.department:
+        employees = employees.filter(department=scope.department)
+    figures["headcount"] = employees.count()
+    return figures
+
+
+def by_department(scope: Scope) -> QuerySet:
+    """Per department of the protégé: headcount, proposals, accepted, distinct protégés."""
+    engagements = engagements_in(scope)
+    mine = engagements.filter(protege__department=OuterRef("pk"))
+    departments = Department.objects.annotate(
+        headcount=SubqueryCount(
+            Employee.objects.filter(department=OuterRef("pk"), is_active=True).values("pk")
+        ),
+        proposed=SubqueryCount(mine.values("pk")),
+        started=SubqueryCount(mine.filter(RAN).values("pk")),
+        proteges=SubqueryCount(mine.filter(RAN).values("protege").distinct()),
+    ).order_by("name")
+    if scope.department:
+        departments = departments.filter(pk=scope.department.pk)
+    return departments.values("pk", "name", "headcount", "proposed", "started", "proteges")
+
+
+def by_month(scope: Scope) -> list[dict]:
+    """Proposals and accepted engagements per month of the period (months in the first
+    programme's zone), every month shown, none left out for having no engagement."""
+    zone = scope.programs[0].zone if scope.programs else None
+    rows = (
+        engagements_in(scope)
+        .annotate(month=TruncMonth("proposed_at", tzinfo=zone))
+        .values("month")
+        .annotate(proposed=Count("pk"), started=Count("pk", filter=RAN))
+        .order_by("month")
+    )
+    found = {row["month"].date(): row for row in rows}
+    months, day = [], scope.start.replace(day=1)
+    while day <= scope.end:  # at most 61 months: a bounded calendar, not data rows
+        row = found.get(day, {"proposed": 0, "started": 0})
+        months.append({"month": day, "proposed": row["proposed"], "started": row["started"]})
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months
+
+
+def funnel(scope: Scope) -> dict:
+    engagements = engagements_in(scope)
+    wait = F("decided_at") - F("proposed_at")
+    counts = {
+        "proposed": Count("pk"),
+        "accepted": Count("pk", filter=RAN),
+        "declined": Count("pk", filter=Q(state=State.DECLINED)),
+        "expired": Count("pk", filter=Q(state=State.EXPIRED)),
+        "withdrawn": Count("pk", filter=Q(state=State.WITHDRAWN)),
+        "waiting": Count("pk", filter=Q(state=State.PROPOSED)),
+        "answered": Count("pk", filter=ANSWERED),
+    }
+    if connection.vendor == "postgresql":
+        counts["median_wait"] = PercentileCont(wait, fraction=0.5, filter=ANSWERED)
+        counts["p90_wait"] = PercentileCont(wait, fraction=0.9, filter=ANSWERED)
+        return engagements.aggregate(**counts)
+    figures = engagements.aggregate(**counts)
+    # SQLite (make run) has no percentile_cont: the nearest-rank percentile instead (the
+    # smallest wait with at least that share of answers at or below it), one query each.
+    waits = engagements.filter(ANSWERED).annotate(wait=wait).order_by("wait")
+    for key, fraction in (("median_wait", 0.5), ("p90_wait", 0.9)):
+        n = figures["answered"]
+        rank = max(1, math.ceil(n * fraction))
+        figures[key] = waits.values_list("wait", flat=True)[rank - 1] if n else None
+    return figures
+
+
+def decline_reasons(scope: Scope) -> QuerySet:
+    return (
+        engagements_in(scope)
+        .filter(state=State.DECLINED)
+        .values("decline_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "decline_reason")
+    )
+
+
+def method(scope: Scope) -> dict:
+    """Keeping to the method, outcomes and reach: one aggregate over the engagements."""
+    usage = {
+        "none": Q(logged=0),
+        "under_half": Q(logged__gt=0, logged__lt=F("budget_minutes") / 2.0),
+        "over_half": Q(logged__gte=F("budget_minutes") / 2.0, logged__lt=F("budget_minutes")),
+        "full": Q(logged__gte=F("budget_minutes"), logged__gt=0),
+    }
+    suggested = Q(wrap_up__next_mentor__isnull=False)
+    outcome_counts = {
+        f"with_{outcome}": Count("pk", filter=COMPLETED & Q(**{f"has_{outcome}": True}))
+        for outcome in Goal.Outcome.values
+    }
+    return (
+        engagements_in(scope)
+        .annotate(
+            n_goals=facets.goal_count(),
+            peered=facets.with_peers(),
+            logged=facets.minutes_used(),
+            peers=joined_peers(),
+            became=facets.suggestion_taken(),
+            **{f"has_{o}": facets.with_outcome(o) for o in Goal.Outcome.values},
+        )
+        .aggregate(
+            proposed=Count("pk"),
+            ran=Count("pk", filter=RAN),
+            one_goal=Count("pk", filter=RAN & Q(n_goals=1)),
+            two_goals=Count("pk", filter=RAN & Q(n_goals=2)),
+            with_peers=Count("pk", filter=RAN & Q(peered=True)),
+            active=Count("pk", filter=Q(state=State.ACTIVE)),
+            completed=Count("pk", filter=COMPLETED),
+            cancelled=Count("pk", filter=Q(state=State.CANCELLED)),
+            budget=Coalesce(Sum("budget_minutes", filter=COMPLETED), 0),
+            used=Coalesce(Sum("logged", filter=COMPLETED), 0),
+            served=Coalesce(Sum(F("peers") + 1, filter=COMPLETED & Q(logged__gt=0)), 0),
+            **{f"usage_{k}": Count("pk", filter=COMPLETED & q) for k, q in usage.items()},
+            thanked=Count("pk", filter=COMPLETED & Q(wrap_up__thanked_at__isnull=False)),
+            advised=Count("pk", filter=COMPLETED & Q(wrap_up__advised_at__isnull=False)),
+            follow_ons=Count("pk", filter=Q(follows__isnull=False)),
+            follow_ons_accepted=Count("pk", filter=RAN & Q(follows__isnull=False)),
+            suggested=Count("pk", filter=suggested),
+            taken=Count("pk", filter=suggested & Q(became=True)),
+            cross=Count("pk", filter=RAN & facets.cross_department()),
+            **outcome_counts,
+        )
+    )
+
+
+def outcomes(scope: Scope) -> dict:
+    """Goals of the completed engagements by their outcome (unmarked: no wrap-up yet)."""
+    goals = Goal.objects.filter(engagement__in=engagements_in(scope).filter(COMPLETED))
+    return goals.aggregate(
+        total=Count("pk"),
+        **{o: Count("pk", filter=Q(outcome=o)) for o in Goal.Outcome.values},
+        unmarked=Count("pk", filter=Q(outcome="")),
+    )
+
+
+def mentor_load(scope: Scope) -> dict:
+    """Now, not in the period: active engagements against capacity. The load is one
+    figure per mentor across programmes; the department is the mentor's here."""
+    mentors = Employee.objects.filter(is_active=True).filter(
+        Q(open_to_mentoring=True) | Q(mentoring_load__gt=0)
+    )
+    if scope.department:
+        mentors = mentors.filter(department=scope.department)
+    full = Q(mentoring_capacity__gt=0, mentoring_load__gte=F("mentoring_capacity"))
+    return mentors.aggregate(
+        mentors=Count("pk"),
+        busy=Count("pk", filter=Q(mentoring_load__gt=0)),
+        active=Coalesce(Sum("mentoring_load"), 0),
+        capacity=Coalesce(Sum("mentoring_capacity"), 0),
+        at_capacity=Count("pk", filter=full),
+    )
+
+
+def mentors(scope: Scope, *, piling_up: bool = False, limit: int = 10) -> QuerySet:
+    """The mentors proposals went to: the most sought-after, or (piling_up) those whose
+    declined and expired proposals pile up."""
+    rows = (
+        engagements_in(scope)
+        .annotate(used=facets.minutes_used(), peers=joined_peers())
+        .values("mentor", "mentor__full_name", "mentor__mentoring_load")
+        .annotate(
+            capacity=F("mentor__mentoring_capacity"),
+            proposals=Count("pk"),
+            accepted=Count("pk", filter=RAN),
+            declined=Count("pk", filter=Q(state=State.DECLINED)),
+            expired=Count("pk", filter=Q(state=State.EXPIRED)),
+            unanswered=Count("pk", filter=Q(state__in=[State.DECLINED, State.EXPIRED])),
+            minutes=Coalesce(Sum("used", filter=RAN), 0),
+            served=Coalesce(Sum(F("peers") + 1, filter=RAN & Q(used__gt=0)), 0),
+        )
+    )
+    if piling_up:
+        return rows.filter(unanswered__gte=2).order_by("-unanswered", "mentor__full_name")[:limit]
+    return rows.order_by("-proposals", "mentor__full_name")[:limit]
+
+
+def reach(scope: Scope) -> list[dict]:
+    """Protégés by how many distinct mentors they had in the year to the period's end
+    (accepted engagements), 1 … 6 or more."""
+    year = engagements_in(scope.year_to_end()).filter(RAN)
+    rows = (
+        Employee.objects.filter(pk__in=year.values("protege"))
+        .annotate(n=SubqueryCount(year.filter(protege=OuterRef("pk")).values("mentor").distinct()))
+        .annotate(bucket=Least("n", REACH_TARGET))
+        .values("bucket")
+        .annotate(proteges=Count("pk"))
+        .order_by("bucket")
+    )
+    found = {row["bucket"]: row["proteges"] for row in rows}
+    return [{"mentors": n, "proteges": found.get(n, 0)} for n in range(1, REACH_TARGET + 1)]
