@@ -53,7 +53,7 @@ def engagements(scope: Scope):
     rows = (
         queries.engagements_in(scope)
         .annotate(
-            used=facets.minutes_used(), goals=facets.goal_count(), peers=queries.joined_peers()
+            used=facets.minutes_used(), n_goals=facets.goal_count(), n_peers=queries.joined_peers()
         )
         .order_by("proposed_at", "pk")
         .values_list(
@@ -71,8 +71,8 @@ def engagements(scope: Scope):
             "end_date",
             "budget_minutes",
             "used",
-            "goals",
-            "peers",
+            "n_goals",
+            "n_peers",
             "follows",
             "wrap_up__thanked_at",
         )
