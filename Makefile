@@ -15,10 +15,11 @@ $(VENV)/.installed: requirements.lock | $(BIN)/python
 	touch $@
 
 # The embedded default: SQLite in var/, Celery with an embedded (filesystem) broker,
-# a seeded demo company. Ctrl-C stops the web server and the worker together.
+# a seeded demo company with three years of programme history (for the reports).
+# Ctrl-C stops the web server and the worker together.
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --engagements 1500
 	$(BIN)/python manage.py run_embedded --port $(PORT)
 
 # The whole suite against PostgreSQL and Redis (override DATABASE_URL / REDIS_URL).

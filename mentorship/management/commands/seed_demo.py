@@ -13,6 +13,7 @@ from engagements.models import Program
 from mentorship.demo import DEMO_LOGINS, DEMO_PASSWORD
 from mentorship.demo.company import fixed_people, generated_people, with_engineering_head
 from mentorship.demo.engagements import seed_engagements
+from mentorship.demo.history import seed_history
 
 BATCH = 2000
 
@@ -22,14 +23,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--employees", type=int, default=300, help="Company size.")
+        parser.add_argument(
+            "--engagements",
+            type=int,
+            default=0,
+            help="Top the generated programme history up to this many engagements.",
+        )
 
-    def handle(self, *args, employees: int, **options):
+    def handle(self, *args, employees: int, engagements: int, **options):
         started = time.monotonic()
         created = seed(employees)
         self.stdout.write(
             f"Demo company: {Employee.objects.count()} employees "
             f"({created} new, {time.monotonic() - started:.1f} s)."
         )
+        if engagements > 0:
+            started = time.monotonic()
+            added = seed_history(engagements)
+            self.stdout.write(
+                f"Programme history: {added} engagements added "
+                f"({time.monotonic() - started:.1f} s)."
+            )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login['role']:<16} {login['email']}")
