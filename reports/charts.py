@@ -6,7 +6,7 @@ from __future__ import annotations
 BAR = 22  # px per bar in a horizontal chart, label included
 WIDTH = 300  # px of the longest horizontal bar
 HEIGHT = 140  # px of the tallest vertical bar
-COLUMN = 34  # px per column of a vertical chart
+COLUMN = 48  # px per column of a vertical chart
 
 
 def horizontal(rows: list[dict], value: str, label: str) -> dict:
@@ -36,7 +36,7 @@ def vertical(rows: list[dict], value: str, label: str, *, mark: int | None = Non
                 "label": row[label],
                 "value": row[value],
                 "x": i * COLUMN,
-                "mid": i * COLUMN + COLUMN // 2 - 2,
+                "mid": i * COLUMN + COLUMN // 2,
                 "y": HEIGHT - height + 16,
                 "height": height,
                 "marked": mark is not None and row[label] == mark,

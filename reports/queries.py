@@ -99,6 +99,7 @@ def headline(scope: Scope) -> dict:
     figures = (
         engagements_in(scope)
         .annotate(used=facets.minutes_used(), met=goals_with(Goal.Outcome.MET))
+        .distinct()  # see method()
         .aggregate(
             started=Count("pk", filter=RAN),
             completed=Count("pk", filter=COMPLETED),
@@ -225,6 +226,10 @@ def method(scope: Scope) -> dict:
             became=facets.suggestion_taken(),
             **{f"has_{o}": facets.with_outcome(o) for o in Goal.Outcome.values},
         )
+        # DISTINCT (on the primary key, so a no-op) makes Django aggregate over an inner
+        # query: each correlated subquery then runs once per engagement instead of once
+        # per FILTER clause that names it.
+        .distinct()
         .aggregate(
             proposed=Count("pk"),
             ran=Count("pk", filter=RAN),
