@@ -3,6 +3,7 @@ without (the same form, submitted): the figures and the URL follow the filters, 
 leads to its engagements, every control works."""
 
 import re
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -75,7 +76,7 @@ def test_admin_filters_the_report_and_follows_a_figure_to_its_engagements(
         # A CSV of the table, with the filters.
         with page.expect_download() as download:
             page.locator("h3", has_text="By department").get_by_role("link", name="CSV").click()
-        assert "Marketing" in open(download.value.path(), encoding="utf-8-sig").read()
+        assert "Marketing" in Path(download.value.path()).read_text(encoding="utf-8-sig")
 
         # A figure leads to exactly its engagements.
         figure(page, "Engagements accepted").get_by_role("link").click()
