@@ -30,6 +30,8 @@ from django.db.models.functions import Coalesce, Least, TruncMonth
 from directory.models import Department, Employee
 from engagements import facets
 from engagements.models import Engagement, Goal, Participant
+from reports import facts
+from reports.facts import engagements_in
 from reports.forms import Scope
 
 State = Engagement.State
@@ -52,16 +54,6 @@ class PercentileCont(Aggregate):
     function = "PERCENTILE_CONT"
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = DurationField()
-
-
-def engagements_in(scope: Scope) -> QuerySet:
-    """The report's engagements: proposed in the period (by the programme's date) in the
-    chosen programmes, the protégé in the chosen department. Drafts never count."""
-    engagements = Engagement.objects.exclude(state=State.DRAFT).order_by()
-    engagements = facets.proposed_between(engagements, scope.programs, scope.start, scope.end)
-    if scope.department:
-        engagements = engagements.filter(protege__department=scope.department)
-    return engagements
 
 
 def joined_peers() -> Coalesce:
@@ -95,20 +87,17 @@ def people_taking_part(scope: Scope) -> int:
     return ran.values_list("protege").union(ran.values_list("mentor"), peers.order_by()).count()
 
 
-def headline(scope: Scope) -> dict:
-    figures = (
-        engagements_in(scope)
-        .annotate(used=facets.minutes_used(), met=goals_with(Goal.Outcome.MET))
-        .distinct()  # see method()
-        .aggregate(
-            started=Count("pk", filter=RAN),
-            completed=Count("pk", filter=COMPLETED),
-            goals_met=Coalesce(Sum("met", filter=COMPLETED), 0),
-            minutes=Coalesce(Sum("used", filter=RAN), 0),
-        )
-    )
-    figures["people"] = people_taking_part(scope)
-    return figures
+def headline(scope: Scope, figures: dict | None = None) -> dict:
+    """People taking part, engagements accepted and completed, goals met, minutes logged
+    (from the method's figures when the caller has them already)."""
+    figures = figures or facts.method(scope)
+    return {
+        "people": people_taking_part(scope),
+        "started": figures["ran"],
+        "completed": figures["completed"],
+        "goals_met": figures["goals_met"],
+        "minutes": figures["minutes"],
+    }
 
 
 def participation(scope: Scope) -> dict:
@@ -204,55 +193,8 @@ def decline_reasons(scope: Scope) -> QuerySet:
 
 
 def method(scope: Scope) -> dict:
-    """Keeping to the method, outcomes and reach: one aggregate over the engagements."""
-    usage = {
-        "none": Q(logged=0),
-        "under_half": Q(logged__gt=0, logged__lt=F("budget_minutes") / 2.0),
-        "over_half": Q(logged__gte=F("budget_minutes") / 2.0, logged__lt=F("budget_minutes")),
-        "full": Q(logged__gte=F("budget_minutes"), logged__gt=0),
-    }
-    suggested = Q(wrap_up__next_mentor__isnull=False)
-    outcome_counts = {
-        f"with_{outcome}": Count("pk", filter=COMPLETED & Q(**{f"has_{outcome}": True}))
-        for outcome in Goal.Outcome.values
-    }
-    return (
-        engagements_in(scope)
-        .annotate(
-            n_goals=facets.goal_count(),
-            peered=facets.with_peers(),
-            logged=facets.minutes_used(),
-            peers=joined_peers(),
-            became=facets.suggestion_taken(),
-            **{f"has_{o}": facets.with_outcome(o) for o in Goal.Outcome.values},
-        )
-        # DISTINCT (on the primary key, so a no-op) makes Django aggregate over an inner
-        # query: each correlated subquery then runs once per engagement instead of once
-        # per FILTER clause that names it.
-        .distinct()
-        .aggregate(
-            proposed=Count("pk"),
-            ran=Count("pk", filter=RAN),
-            one_goal=Count("pk", filter=RAN & Q(n_goals=1)),
-            two_goals=Count("pk", filter=RAN & Q(n_goals=2)),
-            with_peers=Count("pk", filter=RAN & Q(peered=True)),
-            active=Count("pk", filter=Q(state=State.ACTIVE)),
-            completed=Count("pk", filter=COMPLETED),
-            cancelled=Count("pk", filter=Q(state=State.CANCELLED)),
-            budget=Coalesce(Sum("budget_minutes", filter=COMPLETED), 0),
-            used=Coalesce(Sum("logged", filter=COMPLETED), 0),
-            served=Coalesce(Sum(F("peers") + 1, filter=COMPLETED & Q(logged__gt=0)), 0),
-            **{f"usage_{k}": Count("pk", filter=COMPLETED & q) for k, q in usage.items()},
-            thanked=Count("pk", filter=COMPLETED & Q(wrap_up__thanked_at__isnull=False)),
-            advised=Count("pk", filter=COMPLETED & Q(wrap_up__advised_at__isnull=False)),
-            follow_ons=Count("pk", filter=Q(follows__isnull=False)),
-            follow_ons_accepted=Count("pk", filter=RAN & Q(follows__isnull=False)),
-            suggested=Count("pk", filter=suggested),
-            taken=Count("pk", filter=suggested & Q(became=True)),
-            cross=Count("pk", filter=RAN & facets.cross_department()),
-            **outcome_counts,
-        )
-    )
+    """Keeping to the method, outcome counts and cross-department pairs: one pass."""
+    return facts.method(scope)
 
 
 def outcomes(scope: Scope) -> dict:
@@ -283,27 +225,10 @@ def mentor_load(scope: Scope) -> dict:
     )
 
 
-def mentors(scope: Scope, *, piling_up: bool = False, limit: int = 10) -> QuerySet:
+def mentors(scope: Scope, *, piling_up: bool = False, limit: int = 10) -> list[dict]:
     """The mentors proposals went to: the most sought-after, or (piling_up) those whose
     declined and expired proposals pile up."""
-    rows = (
-        engagements_in(scope)
-        .annotate(used=facets.minutes_used(), peers=joined_peers())
-        .values("mentor", "mentor__full_name", "mentor__mentoring_load")
-        .annotate(
-            capacity=F("mentor__mentoring_capacity"),
-            proposals=Count("pk"),
-            accepted=Count("pk", filter=RAN),
-            declined=Count("pk", filter=Q(state=State.DECLINED)),
-            expired=Count("pk", filter=Q(state=State.EXPIRED)),
-            unanswered=Count("pk", filter=Q(state__in=[State.DECLINED, State.EXPIRED])),
-            minutes=Coalesce(Sum("used", filter=RAN), 0),
-            served=Coalesce(Sum(F("peers") + 1, filter=RAN & Q(used__gt=0)), 0),
-        )
-    )
-    if piling_up:
-        return rows.filter(unanswered__gte=2).order_by("-unanswered", "mentor__full_name")[:limit]
-    return rows.order_by("-proposals", "mentor__full_name")[:limit]
+    return facts.mentors(scope, piling_up=piling_up, limit=limit)
 
 
 def reach(scope: Scope) -> list[dict]:

@@ -47,8 +47,8 @@ def change(now: int, before: int) -> dict:
     }
 
 
-def headline(scope: Scope, link: Links) -> list[dict]:
-    now, before = queries.headline(scope), queries.headline(scope.previous())
+def headline(scope: Scope, link: Links, figures: dict) -> list[dict]:
+    now, before = queries.headline(scope, figures), queries.headline(scope.previous())
     figures = [
         ("people", "People taking part", None),
         ("started", "Engagements accepted", link(state=ACCEPTED)),
@@ -230,7 +230,7 @@ def report(scope: Scope) -> dict:
     return {
         "scope": scope,
         "link": link,
-        "headline": headline(scope, link),
+        "headline": headline(scope, link, method_figures["figures"]),
         "participation": participation(scope, link),
         "funnel": funnel(scope, link),
         "method": method_figures,

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from directory.logins import current_employee
 from engagements.access import programme_admin_required
 from engagements.models import Program
-from reports import exports, sections
+from reports import exports, facts, sections
 from reports.forms import ReportFilterForm
 
 
@@ -30,7 +30,8 @@ def report(request: HttpRequest) -> HttpResponse:
     form = filter_form(request)
     context = {"form": form}
     if form.is_valid():
-        context |= sections.report(form.scope())
+        with facts.one_read():
+            context |= sections.report(form.scope())
         context["query"] = request.GET.urlencode()
     template = "reports/report.html#report" if request.htmx else "reports/report.html"
     return render(
