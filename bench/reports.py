@@ -198,10 +198,10 @@ def main() -> int:
             client = Client(port)
             client.sign_in(ADMIN, PASSWORD)
             samples = measure(client, plan(department), args.rounds, args.warmup)
-            everything = urlencode(
-                {"period": "custom", "start": "2022-01-01", "end": "2026-12-31"}
+            everything = urlencode({"period": "custom", "start": "2022-01-01", "end": "2026-12-31"})
+            export = stream_export(
+                client, server.pid, f"/reports/export/engagements.csv?{everything}"
             )
-            export = stream_export(client, server.pid, f"/reports/export/engagements.csv?{everything}")
             client.close()
         finally:
             stop(server)
