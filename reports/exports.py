@@ -155,7 +155,7 @@ def mentor_rows(scope: Scope, piling_up: bool):
             r["mentor__mentoring_load"],
             r["capacity"],
         )
-        for r in queries.mentors(scope, piling_up=piling_up)
+        for r in queries.mentors(scope)["piling" if piling_up else "sought"]
     )
     return header, rows
 

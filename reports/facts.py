@@ -153,9 +153,10 @@ FROM f
 """
 
 MENTORS = f"""
-SELECT f.mentor_id AS mentor, e.full_name AS mentor__full_name,
-  e.mentoring_load AS mentor__mentoring_load, e.mentoring_capacity AS capacity,
-  COUNT(*) AS proposals,
+, per_mentor AS (
+  SELECT f.mentor_id AS mentor, e.full_name AS mentor__full_name,
+    e.mentoring_load AS mentor__mentoring_load, e.mentoring_capacity AS capacity,
+    COUNT(*) AS proposals,
 {
     counts(
         accepted=RAN,
@@ -164,10 +165,19 @@ SELECT f.mentor_id AS mentor, e.full_name AS mentor__full_name,
         unanswered="state IN ('declined', 'expired')",
     )
 },
-  COALESCE(SUM(used) FILTER (WHERE {RAN}), 0) AS minutes,
-  COALESCE(SUM(peers + 1) FILTER (WHERE {RAN} AND used > 0), 0) AS served
-FROM f JOIN {{employee}} e ON e.id = f.mentor_id
-GROUP BY f.mentor_id, e.full_name, e.mentoring_load, e.mentoring_capacity
+    COALESCE(SUM(used) FILTER (WHERE {RAN}), 0) AS minutes,
+    COALESCE(SUM(peers + 1) FILTER (WHERE {RAN} AND used > 0), 0) AS served
+  FROM f JOIN {{employee}} e ON e.id = f.mentor_id
+  GROUP BY f.mentor_id, e.full_name, e.mentoring_load, e.mentoring_capacity
+)
+SELECT 'sought' AS list, * FROM (
+  SELECT * FROM per_mentor ORDER BY proposals DESC, mentor__full_name LIMIT {{limit}}
+) _sought
+UNION ALL
+SELECT 'piling' AS list, * FROM (
+  SELECT * FROM per_mentor WHERE unanswered >= 2
+  ORDER BY unanswered DESC, mentor__full_name LIMIT {{limit}}
+) _piling
 """
 
 
@@ -175,11 +185,11 @@ def method(scope: Scope) -> dict:
     return run(scope, METHOD)[0]
 
 
-def mentors(scope: Scope, *, piling_up: bool, limit: int) -> list[dict]:
-    select = MENTORS.format(employee=Employee._meta.db_table)
-    if piling_up:
-        select += " HAVING COUNT(*) FILTER (WHERE state IN ('declined', 'expired')) >= 2"
-        select += f" ORDER BY unanswered DESC, e.full_name LIMIT {int(limit)}"
-    else:
-        select += f" ORDER BY proposals DESC, e.full_name LIMIT {int(limit)}"
-    return run(scope, select)
+def mentors(scope: Scope, *, limit: int) -> dict[str, list[dict]]:
+    """The most sought-after mentors and those whose declined and expired proposals pile
+    up: two short lists from one pass over the facts."""
+    rows = run(scope, MENTORS.format(employee=Employee._meta.db_table, limit=int(limit)))
+    return {
+        "sought": [row for row in rows if row["list"] == "sought"],
+        "piling": [row for row in rows if row["list"] == "piling"],
+    }

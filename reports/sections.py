@@ -198,15 +198,11 @@ def outcomes(scope: Scope, link: Links, figures: dict) -> dict:
 
 def mentor_load(scope: Scope, link: Links) -> dict:
     load = queries.mentor_load(scope)
-    tables = {}
-    for key, piling in (("sought", False), ("piling", True)):
-        rows = list(queries.mentors(scope, piling_up=piling))
-        for row in rows:
-            row["link"] = link(mentor=row["mentor"])
-            row["per_hour"] = (
-                round(row["served"] / (row["minutes"] / 60), 2) if row["minutes"] else None
-            )
-        tables[key] = rows
+    tables = queries.mentors(scope)
+    for row in tables["sought"] + tables["piling"]:  # twenty rows at most
+        row["link"] = link(mentor=row["mentor"])
+        minutes = row["minutes"]
+        row["per_hour"] = round(row["served"] / (minutes / 60), 2) if minutes else None
     return {"load": load, "use": share(load["active"], load["capacity"]), **tables}
 
 
