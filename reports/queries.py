@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from directory.models import Department, Employee
 from engagements import facets
-from engagements.models import Engagement, Goal, Participant
+from engagements.models import Engagement, Goal, Meeting, Participant
 from reports import facts
 from reports.facts import engagements_in
 from reports.forms import Scope
@@ -90,7 +90,7 @@ def people_taking_part(scope: Scope) -> int:
 def headline(scope: Scope, figures: dict | None = None) -> dict:
     """People taking part, engagements accepted and completed, goals met, minutes logged
     (from the method's figures when the caller has them already)."""
-    figures = figures or facts.method(scope)
+    figures = figures or lean_headline(scope)
     return {
         "people": people_taking_part(scope),
         "started": figures["ran"],
@@ -98,6 +98,22 @@ def headline(scope: Scope, figures: dict | None = None) -> dict:
         "goals_met": figures["goals_met"],
         "minutes": figures["minutes"],
     }
+
+
+def lean_headline(scope: Scope) -> dict:
+    """The headline's counts alone (for the previous period): three aggregates, each a
+    semi-join on the period's engagements, cheaper than the whole method's pass."""
+    engagements = engagements_in(scope)
+    figures = engagements.aggregate(
+        ran=Count("pk", filter=RAN), completed=Count("pk", filter=COMPLETED)
+    )
+    figures["goals_met"] = Goal.objects.filter(
+        outcome=Goal.Outcome.MET, engagement__in=engagements.filter(COMPLETED)
+    ).count()
+    figures["minutes"] = Meeting.objects.filter(engagement__in=engagements.filter(RAN)).aggregate(
+        total=Coalesce(Sum("minutes"), 0)
+    )["total"]
+    return figures
 
 
 def participation(scope: Scope) -> dict:
