@@ -4,10 +4,13 @@ engagements.proposal_forms."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
-from directory.models import Employee
-from engagements.models import Engagement, Goal, Meeting
+from directory.models import Department, Employee
+from engagements import facets
+from engagements.models import Engagement, Goal, Meeting, Program
 from engagements.proposal_forms import DateInput
 
 
@@ -111,16 +114,85 @@ class AdviceForm(forms.Form):
 
 
 class ProgrammeFilterForm(forms.Form):
+    """The programme list's filters. Besides the search box and the state, the facets a
+    participation report's figure links with (engagements.facets defines each one), so
+    the list shows exactly the engagements behind the figure."""
+
+    # The period's dates stay within what a calendar (and a time zone) can represent.
+    EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+    # Facets only a report's link sets: kept through the form as hidden fields.
+    FACETS = ["goals", "peers", "cross", "outcome", "usage", "follow_on", "thanked"]
+    FACETS += ["advice", "reason", "mentor"]
+
     state = forms.ChoiceField(
-        choices=[("", "Any state")]
+        choices=[("", "Any state"), (facets.ACCEPTED, "Accepted (active, completed, cancelled)")]
         + [c for c in Engagement.State.choices if c[0] != Engagement.State.DRAFT],
         required=False,
     )
     q = forms.CharField(label="Person or title", required=False, max_length=100)
+    start = forms.DateField(label="Proposed from", required=False, widget=DateInput)
+    end = forms.DateField(label="Proposed until", required=False, widget=DateInput)
+    department = forms.ModelChoiceField(
+        Department.objects.all(), required=False, empty_label="Every department"
+    )
+    program = forms.ModelChoiceField(
+        Program.objects.none(), required=False, label="Programme", empty_label="Every programme"
+    )
+    goals = forms.ChoiceField(choices=facets.GOALS, required=False, label="Goals")
+    peers = forms.ChoiceField(choices=facets.YES_NO, required=False, label="With peers")
+    cross = forms.ChoiceField(choices=facets.YES_NO, required=False, label="Cross-department")
+    outcome = forms.ChoiceField(choices=facets.OUTCOMES, required=False, label="A goal was")
+    usage = forms.ChoiceField(choices=facets.USAGE, required=False, label="Time logged")
+    follow_on = forms.ChoiceField(choices=facets.YES_NO, required=False, label="Follow-on")
+    thanked = forms.ChoiceField(choices=facets.YES_NO, required=False, label="Thanked")
+    advice = forms.ChoiceField(choices=facets.ADVICE, required=False, label="Next mentor")
+    reason = forms.ChoiceField(
+        choices=[("", "Any")] + Engagement.DeclineReason.choices,
+        required=False,
+        label="Decline reason",
+    )
+    mentor = forms.ModelChoiceField(
+        Employee.objects.all(), required=False, widget=forms.HiddenInput, label="Mentor"
+    )
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programmes = programmes
+        self.fields["program"].queryset = programmes.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        for name in ("start", "end"):
+            if data.get(name) and not self.EARLIEST <= data[name] <= self.LATEST:
+                self.add_error(name, f"Choose a date from {self.EARLIEST} to {self.LATEST}.")
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The end comes before the start.")
+        return data
 
     def filter(self, engagements):
-        if state := self.cleaned_data.get("state"):
-            engagements = engagements.filter(state=state)
-        if text := self.cleaned_data.get("q", "").strip():
+        data = self.cleaned_data
+        if data.get("start") or data.get("end"):
+            chosen = [data["program"]] if data.get("program") else self.programmes
+            engagements = facets.proposed_between(
+                engagements, chosen, data.get("start"), data.get("end")
+            )
+        engagements = facets.apply(engagements, data)
+        if text := data.get("q", "").strip():
             engagements = engagements.matching_text(text)
         return engagements
+
+    def scope_fields(self):
+        return [self[name] for name in ("start", "end", "department", "program")]
+
+    def active_facets(self) -> list[tuple[str, str]]:
+        """The report's facets in force, as (label, value) for the page to say."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        shown = []
+        for name in self.FACETS:
+            value = self.cleaned_data.get(name)
+            if value:
+                field = self.fields[name]
+                text = value if name == "mentor" else dict(field.choices).get(value, value)
+                shown.append((self[name], field.label, str(text)))
+        return shown

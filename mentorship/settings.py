@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "mentorship",
     "directory",
     "engagements",
+    "reports",
 ]
 
 MIDDLEWARE = [

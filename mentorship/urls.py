@@ -16,6 +16,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="engagements:home"), name="home"),
     path("directory/", include((directory_urlpatterns, "directory"))),
     path("engagements/", include("engagements.urls")),
+    path("reports/", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0009_import_runs'),
-        ('engagements', '0006_delivery'),
+        ('engagements', '0007_program_change_history'),
     ]
 
     operations = [

@@ -263,6 +263,8 @@ class Engagement(models.Model):
             models.Index(
                 models.F("proposed_at").desc(), models.F("id").desc(), name="engagement_newest"
             ),
+            # The reports' period and the programme list's date filters.
+            models.Index(fields=["program", "proposed_at"], name="engagement_program_proposed"),
         ]
 
     def __str__(self) -> str:

@@ -122,10 +122,10 @@ def read_all(request: HttpRequest) -> HttpResponse:
 def programme(request: HttpRequest) -> HttpResponse:
     """Every engagement of the programme, read-only, for its admins (drafts excluded:
     they are the protégé's private work in progress)."""
-    form = ProgrammeFilterForm(request.GET or None)
     me = current_employee(request)
     # The same rule as an engagement's page: admins see their own programmes only.
     programmes = Program.objects.all() if request.user.is_superuser else me.administered_programs
+    form = ProgrammeFilterForm(request.GET or None, programmes=programmes.all())
     engagements = (
         Engagement.objects.filter(program__in=programmes.all())
         .exclude(state=State.DRAFT)

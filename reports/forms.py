@@ -1,0 +1,112 @@
+"""The report's filters: a period (a preset or two dates), a department, a programme."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django import forms
+from django.db.models import QuerySet
+
+from directory.models import Department
+from engagements.models import Program
+from engagements.proposal_forms import DateInput
+
+PRESETS = {"30d": 30, "quarter": 91, "12m": 365}
+LONGEST = 5 * 366  # days: a custom period of at most about five years
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers. `programs` are the programmes it reads (the chosen one, or
+    every programme the admin administers)."""
+
+    start: dt.date
+    end: dt.date
+    programs: tuple[Program, ...]
+    department: Department | None
+    program: Program | None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Scope:
+        """The period of equal length just before this one."""
+        end = self.start - dt.timedelta(days=1)
+        return Scope(
+            end - (self.end - self.start), end, self.programs, self.department, self.program
+        )
+
+    def year_to_end(self) -> Scope:
+        """The twelve months ending with this period (the reach histogram's window)."""
+        return Scope(
+            self.end - dt.timedelta(days=364),
+            self.end,
+            self.programs,
+            self.department,
+            self.program,
+        )
+
+    def query(self, **facets) -> dict:
+        """The programme list's parameters for the engagements behind a figure."""
+        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.department:
+            params["department"] = self.department.pk
+        if self.program:
+            params["program"] = self.program.pk
+        return params | {k: v for k, v in facets.items() if v not in (None, "")}
+
+
+class ReportFilterForm(forms.Form):
+    period = forms.ChoiceField(
+        choices=[
+            ("30d", "Last 30 days"),
+            ("quarter", "Last quarter (91 days)"),
+            ("12m", "Last 12 months"),
+            ("custom", "Custom dates"),
+        ],
+        required=False,
+        initial="12m",
+    )
+    start = forms.DateField(label="From", required=False, widget=DateInput)
+    end = forms.DateField(label="To", required=False, widget=DateInput)
+    department = forms.ModelChoiceField(
+        Department.objects.order_by("name"), required=False, empty_label="Every department"
+    )
+    program = forms.ModelChoiceField(
+        Program.objects.none(), required=False, label="Programme", empty_label="All my programmes"
+    )
+
+    def __init__(self, *args, programmes: QuerySet, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["program"].queryset = programmes.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        period = data.get("period") or "12m"
+        if period == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start or not end:
+                raise forms.ValidationError("A custom period needs both dates.")
+            if start > end:
+                self.add_error("end", "The end comes before the start.")
+            elif (end - start).days >= LONGEST:
+                self.add_error("start", "Choose a period of at most five years.")
+            elif start.year < 2000 or end.year > 2100:
+                self.add_error("start", "Choose dates between the years 2000 and 2100.")
+        else:
+            data["end"] = self.today
+            data["start"] = self.today - dt.timedelta(days=PRESETS[period] - 1)
+        data["period"] = period
+        return data
+
+    def scope(self) -> Scope:
+        data = self.cleaned_data
+        programs = (
+            (data["program"],) if data.get("program") else tuple(self.fields["program"].queryset)
+        )
+        return Scope(
+            data["start"], data["end"], programs, data.get("department"), data.get("program")
+        )

@@ -1,0 +1,278 @@
+"""Every figure of the participation report, each an SQL aggregate.
+
+The engagements a report reads are defined once (`engagements_in`, with the period and
+department of engagements.facets); every figure below is an aggregate over them (filtered
+Count, Sum over correlated subqueries, percentile_cont), so the page's query count does
+not grow with the data. Each figure's filter is the same as the programme list's facet
+its link sets, which is what makes the figure and the list's total agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+
+from directory.models import Department, Employee
+from engagements import facets
+from engagements.models import Engagement, Goal, Meeting, Participant
+from reports import facts
+from reports.facts import engagements_in
+from reports.forms import Scope
+
+State = Engagement.State
+RAN = Q(state__in=facets.RAN)
+COMPLETED = Q(state=State.COMPLETED)
+ANSWERED = Q(state__in=[*facets.RAN, State.DECLINED], decided_at__isnull=False)
+REACH_TARGET = 6  # distinct mentors a year: the method's aim
+
+
+class SubqueryCount(Subquery):
+    """The number of rows of a (correlated) subquery, 0 when none."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's interpolated percentile, e.g. the median at fraction 0.5."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def joined_peers() -> Coalesce:
+    joined = (
+        Participant.objects.filter(engagement=OuterRef("pk"), answer=Participant.Answer.ACCEPTED)
+        .order_by()
+        .values("engagement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(joined, output_field=IntegerField()), 0)
+
+
+def goals_with(outcome: str) -> Coalesce:
+    counted = (
+        Goal.objects.filter(engagement=OuterRef("pk"), outcome=outcome)
+        .order_by()
+        .values("engagement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def people_taking_part(scope: Scope) -> int:
+    """Distinct employees in an accepted engagement: protégés, mentors, joined peers."""
+    ran = engagements_in(scope).filter(RAN)
+    peers = Participant.objects.filter(
+        engagement__in=ran, answer=Participant.Answer.ACCEPTED
+    ).values_list("employee")
+    return ran.values_list("protege").union(ran.values_list("mentor"), peers.order_by()).count()
+
+
+def headline(scope: Scope, figures: dict | None = None) -> dict:
+    """People taking part, engagements accepted and completed, goals met, minutes logged
+    (from the method's figures when the caller has them already)."""
+    figures = figures or lean_headline(scope)
+    return {
+        "people": people_taking_part(scope),
+        "started": figures["ran"],
+        "completed": figures["completed"],
+        "goals_met": figures["goals_met"],
+        "minutes": figures["minutes"],
+    }
+
+
+def lean_headline(scope: Scope) -> dict:
+    """The headline's counts alone (for the previous period): three aggregates, each a
+    semi-join on the period's engagements, cheaper than the whole method's pass."""
+    engagements = engagements_in(scope)
+    figures = engagements.aggregate(
+        ran=Count("pk", filter=RAN), completed=Count("pk", filter=COMPLETED)
+    )
+    figures["goals_met"] = Goal.objects.filter(
+        outcome=Goal.Outcome.MET, engagement__in=engagements.filter(COMPLETED)
+    ).count()
+    figures["minutes"] = Meeting.objects.filter(engagement__in=engagements.filter(RAN)).aggregate(
+        total=Coalesce(Sum("minutes"), 0)
+    )["total"]
+    return figures
+
+
+def participation(scope: Scope) -> dict:
+    ran = engagements_in(scope).filter(RAN)
+    figures = ran.aggregate(
+        proteges=Count("protege", distinct=True),
+        mentors=Count("mentor", distinct=True),
+        peers=Count(
+            "participants__employee",
+            distinct=True,
+            filter=Q(participants__answer=Participant.Answer.ACCEPTED),
+        ),
+    )
+    employees = Employee.objects.filter(is_active=True)
+    if scope.department:
+        employees = employees.filter(department=scope.department)
+    figures["headcount"] = employees.count()
+    return figures
+
+
+def by_department(scope: Scope) -> list[dict]:
+    """Per department of the protégé: headcount, proposals, accepted, distinct protégés.
+    Two grouped queries (one pass over the engagements, one over the employees), joined
+    on the department: a few dozen rows, not the engagements."""
+    grouped = (
+        engagements_in(scope)
+        .values("protege__department")
+        .annotate(
+            proposed=Count("pk"),
+            started=Count("pk", filter=RAN),
+            proteges=Count("protege", distinct=True, filter=RAN),
+        )
+        .order_by()
+    )
+    departments = Department.objects.annotate(
+        headcount=Count("employees", filter=Q(employees__is_active=True))
+    ).order_by("name")
+    if scope.department:
+        departments = departments.filter(pk=scope.department.pk)
+    counted = {row.pop("protege__department"): row for row in grouped}
+    none = {"proposed": 0, "started": 0, "proteges": 0}
+    return [
+        {"pk": d.pk, "name": d.name, "headcount": d.headcount, **counted.get(d.pk, none)}
+        for d in departments
+    ]
+
+
+def by_month(scope: Scope) -> list[dict]:
+    """Proposals and accepted engagements per month of the period (months in the first
+    programme's zone), every month shown, none left out for having no engagement."""
+    zone = scope.programs[0].zone if scope.programs else None
+    rows = (
+        engagements_in(scope)
+        .annotate(month=TruncMonth("proposed_at", tzinfo=zone))
+        .values("month")
+        .annotate(proposed=Count("pk"), started=Count("pk", filter=RAN))
+        .order_by("month")
+    )
+    found = {row["month"].date(): row for row in rows}
+    months, day = [], scope.start.replace(day=1)
+    while day <= scope.end:  # at most 61 months: a bounded calendar, not data rows
+        row = found.get(day, {"proposed": 0, "started": 0})
+        months.append({"month": day, "proposed": row["proposed"], "started": row["started"]})
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months
+
+
+def funnel(scope: Scope) -> dict:
+    engagements = engagements_in(scope)
+    wait = F("decided_at") - F("proposed_at")
+    counts = {
+        "proposed": Count("pk"),
+        "accepted": Count("pk", filter=RAN),
+        "declined": Count("pk", filter=Q(state=State.DECLINED)),
+        "expired": Count("pk", filter=Q(state=State.EXPIRED)),
+        "withdrawn": Count("pk", filter=Q(state=State.WITHDRAWN)),
+        "waiting": Count("pk", filter=Q(state=State.PROPOSED)),
+        "answered": Count("pk", filter=ANSWERED),
+    }
+    if connection.vendor == "postgresql":
+        counts["median_wait"] = PercentileCont(wait, fraction=0.5, filter=ANSWERED)
+        counts["p90_wait"] = PercentileCont(wait, fraction=0.9, filter=ANSWERED)
+        return engagements.aggregate(**counts)
+    figures = engagements.aggregate(**counts)
+    # SQLite (make run) has no percentile_cont: the nearest-rank percentile instead (the
+    # smallest wait with at least that share of answers at or below it), one query each.
+    waits = engagements.filter(ANSWERED).annotate(wait=wait).order_by("wait")
+    for key, fraction in (("median_wait", 0.5), ("p90_wait", 0.9)):
+        n = figures["answered"]
+        rank = max(1, math.ceil(n * fraction))
+        figures[key] = waits.values_list("wait", flat=True)[rank - 1] if n else None
+    return figures
+
+
+def decline_reasons(scope: Scope) -> QuerySet:
+    return (
+        engagements_in(scope)
+        .filter(state=State.DECLINED)
+        .values("decline_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "decline_reason")
+    )
+
+
+def method(scope: Scope) -> dict:
+    """Keeping to the method, outcome counts and cross-department pairs: one pass."""
+    return facts.method(scope)
+
+
+def outcomes(scope: Scope) -> dict:
+    """Goals of the completed engagements by their outcome (unmarked: no wrap-up yet)."""
+    goals = Goal.objects.filter(engagement__in=engagements_in(scope).filter(COMPLETED))
+    return goals.aggregate(
+        total=Count("pk"),
+        **{o: Count("pk", filter=Q(outcome=o)) for o in Goal.Outcome.values},
+        unmarked=Count("pk", filter=Q(outcome="")),
+    )
+
+
+def mentor_load(scope: Scope) -> dict:
+    """Now, not in the period: active engagements against capacity. The load is one
+    figure per mentor across programmes; the department is the mentor's here."""
+    mentors = Employee.objects.filter(is_active=True).filter(
+        Q(open_to_mentoring=True) | Q(mentoring_load__gt=0)
+    )
+    if scope.department:
+        mentors = mentors.filter(department=scope.department)
+    full = Q(mentoring_capacity__gt=0, mentoring_load__gte=F("mentoring_capacity"))
+    return mentors.aggregate(
+        mentors=Count("pk"),
+        busy=Count("pk", filter=Q(mentoring_load__gt=0)),
+        active=Coalesce(Sum("mentoring_load"), 0),
+        capacity=Coalesce(Sum("mentoring_capacity"), 0),
+        at_capacity=Count("pk", filter=full),
+    )
+
+
+def mentors(scope: Scope, *, limit: int = 10) -> dict[str, list[dict]]:
+    """{"sought": the most sought-after mentors, "piling": those whose declined and
+    expired proposals pile up (two or more)}."""
+    return facts.mentors(scope, limit=limit)
+
+
+def reach(scope: Scope) -> list[dict]:
+    """Protégés by how many distinct mentors they had in the year to the period's end
+    (accepted engagements), 1 … 6 or more: a histogram of a per-protégé count, which
+    takes a GROUP BY over a GROUP BY (written in SQL over the ORM's own query)."""
+    year = engagements_in(scope.year_to_end()).filter(RAN).values("protege_id", "mentor_id")
+    sql, params = year.query.sql_with_params()
+    histogram = f"""
+        SELECT CASE WHEN n >= {REACH_TARGET} THEN {REACH_TARGET} ELSE n END AS bucket,
+               COUNT(*) AS proteges
+        FROM (
+            SELECT protege_id, COUNT(DISTINCT mentor_id) AS n FROM ({sql}) _year
+            GROUP BY protege_id
+        ) _per_protege
+        GROUP BY 1
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(histogram, params)
+        found = dict(cursor.fetchall())
+    return [{"mentors": n, "proteges": found.get(n, 0)} for n in range(1, REACH_TARGET + 1)]

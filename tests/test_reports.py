@@ -1,0 +1,311 @@
+"""The participation report on a hand-built programme (tests/report_data.py): every figure
+known in advance, per period, department and programme, and every figure's link lists
+exactly as many engagements as the figure says."""
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from tests import report_data
+from tests.report_data import NOW
+
+URL = reverse("reports:report")
+
+
+@pytest.fixture
+def company(db):
+    return report_data.build()
+
+
+@pytest.fixture
+def report(client, company):
+    """`report(period="30d", department=…)`: the page's context, read on 30 June 2026."""
+
+    def get(user=None, status=200, **params):
+        client.force_login((user or company.admin).user)
+        with time_machine.travel(NOW, tick=False):
+            response = client.get(URL, params)
+        assert response.status_code == status, response.content[:2000]
+        return response.context
+
+    return get
+
+
+def by_key(rows, key="label"):
+    return {row[key]: row for row in rows}
+
+
+def test_last_30_days_against_the_30_days_before(report):
+    page = report(period="30d")
+    assert (page["scope"].start, page["scope"].end) == (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    figures = {
+        f["key"]: (f["now"], f["before"], f["direction"], f["percent"]) for f in page["headline"]
+    }
+    assert figures == {
+        # Priya, Mark, Mona and Tom; before: Sam and Mark.
+        "people": (4, 2, "up", 100),
+        "started": (3, 1, "up", 200),
+        "completed": (1, 0, "up", None),
+        "goals_met": (1, 0, "up", None),
+        "minutes": (300, 30, "up", 900),
+    }
+
+
+def test_participation_by_role_and_by_department(report):
+    p = report(period="30d")["participation"]
+    assert p["headcount"] == 9
+    assert [(r["label"], r["n"], r["share"]) for r in p["roles"]] == [
+        ("Protégés", 1, 11),
+        ("Mentors", 2, 22),
+        ("Peers", 1, 11),
+    ]
+    rows = [
+        (r["name"], r["headcount"], r["proposed"], r["started"], r["proteges"], r["share"])
+        for r in p["departments"]
+    ]
+    assert rows == [
+        ("Engineering", 3, 2, 0, 0, 0),
+        ("Marketing", 3, 3, 3, 1, 33),
+        ("Sales", 3, 3, 0, 0, 0),
+    ]
+    assert [(m["month"], m["proposed"], m["started"]) for m in p["months"]] == [
+        (dt.date(2026, 6, 1), 8, 3)
+    ]
+
+
+def test_engagements_per_month_over_twelve_months(report):
+    months = report(period="12m")["participation"]["months"]
+    assert len(months) == 12  # 1 July 2025 – 30 June 2026
+    assert [(m["month"], m["proposed"], m["started"]) for m in months[-2:]] == [
+        (dt.date(2026, 5, 1), 1, 1),
+        (dt.date(2026, 6, 1), 8, 3),
+    ]
+    assert sum(m["proposed"] for m in months[:-2]) == 0
+
+
+def test_funnel_rates_time_to_answer_and_decline_reasons(report):
+    f = report(period="30d")["funnel"]
+    assert [(s["label"], s["n"], s["share"]) for s in f["stages"]] == [
+        ("Proposed", 8, 100),
+        ("Accepted", 3, 38),
+        ("Declined", 2, 25),
+        ("Expired", 1, 12),
+        ("Withdrawn", 1, 12),
+        ("Still waiting", 1, 12),
+    ]
+    # Answers after 6, 12, 24, 48 and 72 hours: percentile_cont interpolates the 90th.
+    assert (f["answered"], f["median"], f["p90"]) == (5, 24.0, 62.4)
+    assert [(r["label"], r["n"]) for r in f["reasons"]] == [
+        ("I'm at capacity — try someone else", 1),
+        ("Not the right time for me", 1),
+    ]
+
+
+def test_keeping_to_the_method(report):
+    m = report(period="30d")["method"]
+    rows = {r["label"]: (r["n"], r["of"]) for r in m["rows"]}
+    assert rows == {
+        "Two goals": (1, 3),
+        "One goal": (2, 3),
+        "With peers": (1, 3),
+        "Completed on the agreed date": (1, 3),
+        "Cancelled": (1, 3),
+        "Still running": (1, 3),
+        "Thank-you sent": (1, 1),
+        "Wrap-up advice given": (1, 1),
+        "Follow-ons proposed": (1, 8),
+        "Follow-ons accepted": (1, 1),
+        "Next mentor suggested": (1, 1),
+        "Suggestion became an engagement": (1, 1),
+        "Cross-department pairs": (2, 3),
+    }
+    assert (m["figures"]["used"], m["figures"]["budget"], m["hours_share"]) == (240, 240, 100)
+    # E1's four hours served Priya and Tom.
+    assert m["served_per_hour"] == 0.5
+    assert [(u["label"], u["n"]) for u in m["usage"]] == [
+        ("No time logged", 0),
+        ("Under half", 0),
+        ("Half or more", 0),
+        ("All of it", 1),
+    ]
+
+
+def test_outcomes_of_the_completed_engagements_goals(report):
+    o = report(period="30d")["outcomes"]
+    assert o["total"] == 2
+    assert [(r["label"], r["n"], r["share"], r.get("engagements")) for r in o["rows"]] == [
+        ("Met", 1, 50, 1),
+        ("Partly met", 1, 50, 1),
+        ("Not met", 0, 0, 0),
+        ("Not marked yet", 0, 0, None),
+    ]
+
+
+def test_mentor_load_now_and_per_mentor(report):
+    ml = report(period="30d")["mentor_load"]
+    # Mark runs E9, Mona runs E2 (her one slot): Mona is at capacity.
+    assert ml["load"] == {"mentors": 3, "busy": 2, "active": 2, "capacity": 7, "at_capacity": 1}
+    sought = [
+        (
+            r["mentor__full_name"],
+            r["proposals"],
+            r["accepted"],
+            r["declined"],
+            r["expired"],
+            r["per_hour"],
+        )
+        for r in ml["sought"]
+    ]
+    assert sought == [
+        ("Mark Mentor", 4, 2, 0, 1, 0.5),
+        ("Erin Expert", 3, 0, 2, 0, None),
+        ("Mona Marketer", 1, 1, 0, 0, 1.0),
+    ]
+    assert [(r["mentor__full_name"], r["unanswered"]) for r in ml["piling"]] == [("Erin Expert", 2)]
+
+
+def test_reach_counts_distinct_mentors_per_protege_over_twelve_months(report):
+    rows = report(period="30d")["reach"]["rows"]
+    # Priya had Mark and Mona, Sam had Mark (E9, in May: within the twelve months).
+    assert [(r["label"], r["proteges"]) for r in rows] == [
+        ("1", 1),
+        ("2", 1),
+        ("3", 0),
+        ("4", 0),
+        ("5", 0),
+        ("6+", 0),
+    ]
+
+
+@pytest.mark.parametrize(
+    "start, end, proposed",
+    [
+        ("2026-06-01", "2026-06-01", 1),  # E8, proposed at midnight starting 1 June
+        ("2026-05-31", "2026-05-31", 1),  # E9, a second before midnight
+        ("2026-05-31", "2026-06-01", 2),
+        ("2026-06-02", "2026-06-30", 7),
+    ],
+)
+def test_the_period_edges_are_the_programmes_midnights(report, start, end, proposed):
+    page = report(period="custom", start=start, end=end)
+    assert page["funnel"]["stages"][0]["n"] == proposed
+
+
+def test_the_department_is_the_proteges(report, company):
+    sales = report(period="30d", department=company.sales.pk)
+    assert [(s["label"], s["n"]) for s in sales["funnel"]["stages"]] == [
+        ("Proposed", 3),
+        ("Accepted", 0),
+        ("Declined", 1),
+        ("Expired", 1),
+        ("Withdrawn", 0),
+        ("Still waiting", 1),
+    ]
+    assert {f["key"]: (f["now"], f["before"]) for f in sales["headline"]}["started"] == (0, 1)
+    assert [r["name"] for r in sales["participation"]["departments"]] == ["Sales"]
+    assert sales["participation"]["headcount"] == 3
+    marketing = report(period="30d", department=company.marketing.pk)
+    assert marketing["funnel"]["stages"][1]["n"] == 3
+    assert marketing["method"]["rows"][-1]["n"] == 2  # cross-department
+    # The mentor load counts the department's mentors: Mona.
+    assert marketing["mentor_load"]["load"]["mentors"] == 1
+
+
+def test_an_admin_reads_only_the_programmes_they_administer(report, company):
+    assert report(period="30d")["funnel"]["stages"][0]["n"] == 8
+    page = report(period="30d", program=company.other_program.pk, status=400)
+    assert "program" in page["form"].errors
+
+
+def test_a_superuser_reads_every_programme_each_by_its_own_date(report, company):
+    boss = report_data.person("Sue Superuser", company.engineering)
+    get_user_model().objects.filter(pk=boss.user.pk).update(is_superuser=True, is_staff=True)
+    boss.user.refresh_from_db()
+    # E10 was proposed on 30 June in New York (already 1 July in London): it is June's.
+    assert report(boss, period="30d")["funnel"]["stages"][0]["n"] == 9
+    only = report(boss, period="30d", program=company.other_program.pk)
+    assert only["funnel"]["stages"][0]["n"] == 1
+    assert report(boss, period="30d", program=company.program.pk)["funnel"]["stages"][0]["n"] == 8
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"period": "custom"}, "A custom period needs both dates."),
+        (
+            {"period": "custom", "start": "2026-06-02", "end": "2026-06-01"},
+            "The end comes before the start.",
+        ),
+        ({"period": "custom", "start": "1990-01-01", "end": "2026-06-01"}, "at most five years"),
+        ({"period": "custom", "start": "yesterday", "end": "2026-06-01"}, "Enter a valid date."),
+        ({"period": "forever"}, "Select a valid choice."),
+        ({"department": "999999"}, "Select a valid choice."),
+    ],
+)
+def test_bad_filters_get_a_message_and_no_figures(client, company, params, error):
+    client.force_login(company.admin.user)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(URL, params)
+    assert response.status_code == 400
+    assert "headline" not in response.context
+    assert error in response.content.decode()
+
+
+def figure_links(page):
+    """(figure, count, link) for a spread of the report's figures."""
+    yield from (
+        (f["label"], f["now"], f["link"])
+        for f in page["headline"]
+        if f["key"] in ("started", "completed")
+    )
+    yield from ((s["label"], s["n"], s["link"]) for s in page["funnel"]["stages"])
+    yield from ((r["label"], r["n"], r["link"]) for r in page["funnel"]["reasons"])
+    yield from ((r["label"], r["n"], r["link"]) for r in page["method"]["rows"] if r["link"])
+    yield from ((u["label"], u["n"], u["link"]) for u in page["method"]["usage"])
+    yield from (
+        (r["label"], r["engagements"], r["link"]) for r in page["outcomes"]["rows"] if r.get("link")
+    )
+    yield from ((r["name"], r["started"], r["link"]) for r in page["participation"]["departments"])
+    yield from (
+        (r["mentor__full_name"], r["proposals"], r["link"]) for r in page["mentor_load"]["sought"]
+    )
+
+
+@pytest.mark.parametrize("department", ["", "marketing", "sales"])
+def test_every_figure_links_to_a_list_of_exactly_its_engagements(
+    client, report, company, department
+):
+    params = {"period": "30d"}
+    if department:
+        params["department"] = getattr(company, department).pk
+    page = report(**params)
+    checked = 0
+    for label, count, link in figure_links(page):
+        with time_machine.travel(NOW, tick=False):
+            listed = client.get(link)
+        assert listed.status_code == 200, link
+        assert listed.context["page"].paginator.count == count, (label, link)
+        checked += 1
+    assert checked >= 30
+
+
+def test_the_list_says_which_report_filters_it_shows(report, client, company):
+    page = report(period="30d")
+    link = next(r["link"] for r in page["method"]["rows"] if r["label"] == "With peers")
+    with time_machine.travel(NOW, tick=False):
+        listed = client.get(link)
+    html = listed.content.decode()
+    assert "With peers: Yes" in html and 'name="peers" value="yes"' in html
+    assert listed.context["page"].paginator.count == 1
+    assert listed.context["page"].object_list[0].pk == company.e[1].pk
+
+
+def test_the_programme_list_refuses_bad_dates_with_a_message(as_user, company):
+    client = as_user(company.admin)
+    params = urlencode({"start": "2026-06-30", "end": "2026-06-01"})
+    response = client.get(f"{reverse('engagements:programme')}?{params}")
+    assert "The end comes before the start." in response.content.decode()
