@@ -265,7 +265,7 @@ def test_a_search_too_long_is_refused_with_a_message(admin, program, as_user):
     assert "Search: at most 100 characters." in html
 
 
-def test_an_added_admin_sees_the_programme_at_once(admin, outsider, program, as_user, client):
+def test_an_added_admin_sees_the_programme_and_the_report_at_once(admin, outsider, program, as_user, client):
     client.force_login(outsider.user)
     assert client.get(reverse("engagements:programme")).status_code == 404
     response = as_user(admin).post(add_url(program), {"employee": outsider.pk}, follow=True)
@@ -277,7 +277,10 @@ def test_an_added_admin_sees_the_programme_at_once(admin, outsider, program, as_
     client.force_login(outsider.user)
     assert client.get(reverse("engagements:programme")).status_code == 200
     assert client.get(settings_url(program)).status_code == 200
-    assert "Programme settings</a>" in client.get(reverse("engagements:home")).content.decode()
+    assert client.get(reverse("reports:report")).status_code == 200
+    nav = client.get(reverse("engagements:home")).content.decode()
+    assert '<span class="visually-hidden">Programme </span>Settings</a>' in nav
+    assert ">Reports</a>" in nav
 
 
 def test_adding_an_admin_twice_or_someone_who_left_is_refused(admin, outsider, program, as_user):
