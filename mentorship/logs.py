@@ -21,6 +21,14 @@ SHARED_PROCESSORS = [
 ]
 
 
+# On a person's terminal (`make run`, a management command) a line per queued task and
+# the embedded broker's "no hostname" notice bury what matters, such as the demo logins.
+QUIET_FOR_PEOPLE = {
+    "django_structlog.celery.receivers": {"level": "WARNING"},
+    "kombu.connection": {"level": "ERROR"},
+}
+
+
 def structured_logging(log_format: str, level: str) -> dict:
     """Configure structlog and return Django's LOGGING: JSON lines for log collectors, or
     key=value lines for people."""
@@ -59,7 +67,10 @@ def structured_logging(log_format: str, level: str) -> dict:
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
         # Django's own "Bad Request: /path" would be a second line for every 4xx.
-        "loggers": {"django.request": {"level": "ERROR"}},
+        "loggers": {
+            "django.request": {"level": "ERROR"},
+            **(QUIET_FOR_PEOPLE if log_format == "console" else {}),
+        },
     }
 
 

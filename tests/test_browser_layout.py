@@ -69,7 +69,7 @@ def menu_items(page: Page) -> Locator:
 
 def nav_names(person) -> list[str]:
     names = ["My engagements", "Mentor inbox", "Directory"]
-    admin_names = ["Programme", "Programme settings", "Import employees"]
+    admin_names = ["Programme", "Reports", "Settings", "Import"]
     return names + admin_names if person.full_name == "Helen Park" else names
 
 
