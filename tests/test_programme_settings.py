@@ -265,7 +265,9 @@ def test_a_search_too_long_is_refused_with_a_message(admin, program, as_user):
     assert "Search: at most 100 characters." in html
 
 
-def test_an_added_admin_sees_the_programme_and_the_report_at_once(admin, outsider, program, as_user, client):
+def test_an_added_admin_sees_the_programme_and_the_report_at_once(
+    admin, outsider, program, as_user, client
+):
     client.force_login(outsider.user)
     assert client.get(reverse("engagements:programme")).status_code == 404
     response = as_user(admin).post(add_url(program), {"employee": outsider.pk}, follow=True)
