@@ -15,11 +15,11 @@ of the issue's table, interleaved with the trivial view `/health/` in the same r
   view's bursts.
 
 It also records each page's SQL query count (the `X-Queries` header, sent only because
-the bench turns BENCH_QUERY_COUNT on), its response size, and the largest resident set
-(VmHWM) any gunicorn worker reached. The table is printed and written to
-bench/results/pages.md; the exit status is non-zero if any response was not the page
-asked for. The reports page is measured when its URL exists, and skipped with a note
-otherwise.
+the bench serves bench/settings.py, which adds a query counter), its response size,
+and the largest resident set (VmHWM) any gunicorn worker reached. The table is printed
+and written to bench/results/pages.md; the exit status is non-zero if any response was
+not the page asked for. The reports page is measured when its URL exists, and skipped
+with a note otherwise.
 
     .venv/bin/python bench/pages.py [--rounds 60] [--warmup 5] [--burst 2.0]
 """
@@ -402,7 +402,7 @@ def main() -> int:
     notes = []
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         scratch = Path(tmp)
-        env = server_env(database_url, scratch) | {"BENCH_QUERY_COUNT": "true"}
+        env = server_env(database_url, scratch) | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
         if redis := os.environ.get("BENCH_REDIS_URL"):
             env["REDIS_URL"] = redis
         manage(env, "migrate", "--no-input", "-v", "0")

@@ -135,9 +135,6 @@ MIDDLEWARE = [
     "mentorship.middleware.TimeZoneMiddleware",
     "mentorship.middleware.ErrorPagesInDebugMiddleware",
 ]
-# bench/pages.py reads each page's query count from a response header; off otherwise.
-if env_bool("BENCH_QUERY_COUNT"):
-    MIDDLEWARE.insert(0, "mentorship.bench_queries.QueryCountMiddleware")
 
 ROOT_URLCONF = "mentorship.urls"
 WSGI_APPLICATION = "mentorship.wsgi.application"

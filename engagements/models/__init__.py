@@ -8,13 +8,12 @@ from engagements.models.engagement import (
     Goal,
     Meeting,
     Participant,
-    Program,
-    ProgramQuerySet,
     TransitionError,
     WrapUp,
     WrapUpQuerySet,
 )
 from engagements.models.preferences import NotificationPreference
+from engagements.models.programme import Program, ProgramQuerySet
 
 __all__ = [
     "Activity",

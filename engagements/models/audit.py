@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import models
 
 from directory.models import Employee
-from engagements.models.engagement import Engagement, Program
+from engagements.models.engagement import Engagement
+from engagements.models.programme import Program
 
 
 class Event(models.Model):

@@ -1,6 +1,6 @@
 """For bench/pages.py only: each response says how many SQL queries it ran, in an
-`X-Queries` header. Installed only when BENCH_QUERY_COUNT is on (see settings), so no
-production request pays for it."""
+`X-Queries` header. Installed only by bench/settings.py, so no production request pays
+for it and production has no switch for it."""
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
