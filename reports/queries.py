@@ -27,8 +27,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from directory.models import Department, Employee
 from engagements import facets
-from engagements.models import Engagement, Goal, Meeting, Participant
-from reports import facts
+from engagements.models import Engagement, Goal, Participant
+from reports import facts, folds
 from reports.facts import engagements_in
 from reports.forms import Scope
 
@@ -91,19 +91,8 @@ def headline(scope: Scope, figures: dict | None = None) -> dict:
 
 
 def lean_headline(scope: Scope) -> dict:
-    """The headline's counts alone (for the previous period): three aggregates, each a
-    semi-join on the period's engagements, cheaper than the whole method's pass."""
-    engagements = engagements_in(scope)
-    figures = engagements.aggregate(
-        ran=Count("pk", filter=RAN), completed=Count("pk", filter=COMPLETED)
-    )
-    figures["goals_met"] = Goal.objects.filter(
-        outcome=Goal.Outcome.MET, engagement__in=engagements.filter(COMPLETED)
-    ).count()
-    figures["minutes"] = Meeting.objects.filter(engagement__in=engagements.filter(RAN)).aggregate(
-        total=Coalesce(Sum("minutes"), 0)
-    )["total"]
-    return figures
+    """The headline's counts alone (for the previous period): one query."""
+    return folds.lean_headline(scope)
 
 
 def participation(scope: Scope, figures: dict) -> dict:
@@ -119,10 +108,11 @@ def participation(scope: Scope, figures: dict) -> dict:
     }
 
 
-def by_department(scope: Scope) -> list[dict]:
+def by_department(scope: Scope, groups: dict | None = None) -> list[dict]:
     """Per department of the protégé: headcount, proposals, accepted, distinct protégés.
-    Two grouped queries (one pass over the engagements, one over the employees), joined
-    on the department: a few dozen rows, not the engagements."""
+    Two grouped queries (one pass over the engagements — or the `groups` of
+    reports.folds — one over the employees), joined on the department: a few dozen
+    rows, not the engagements."""
     grouped = (
         engagements_in(scope)
         .values("protege__department")
@@ -138,7 +128,10 @@ def by_department(scope: Scope) -> list[dict]:
     ).order_by("name")
     if scope.department:
         departments = departments.filter(pk=scope.department.pk)
-    counted = {row.pop("protege__department"): row for row in grouped}
+    if groups is not None:
+        counted = groups["departments"]
+    else:
+        counted = {row.pop("protege__department"): row for row in grouped}
     none = {"proposed": 0, "started": 0, "proteges": 0}
     return [
         {"pk": d.pk, "name": d.name, "headcount": d.headcount, **counted.get(d.pk, none)}
@@ -146,10 +139,11 @@ def by_department(scope: Scope) -> list[dict]:
     ]
 
 
-def by_month(scope: Scope) -> list[dict]:
+def by_month(scope: Scope, groups: dict | None = None) -> list[dict]:
     """Proposals and accepted engagements per month of the period (months in the first
     programme's zone), every month shown, none left out for having no engagement."""
     zone = scope.programs[0].zone if scope.programs else None
+    found = groups["months"] if groups is not None else None
     rows = (
         engagements_in(scope)
         .annotate(month=TruncMonth("proposed_at", tzinfo=zone))
@@ -157,7 +151,8 @@ def by_month(scope: Scope) -> list[dict]:
         .annotate(proposed=Count("pk"), started=Count("pk", filter=RAN))
         .order_by("month")
     )
-    found = {row["month"].date(): row for row in rows}
+    if found is None:
+        found = {row["month"].date(): row for row in rows}
     months, day = [], scope.start.replace(day=1)
     while day <= scope.end:  # at most 61 months: a bounded calendar, not data rows
         row = found.get(day, {"proposed": 0, "started": 0})
@@ -186,7 +181,9 @@ def funnel(scope: Scope, figures: dict) -> dict:
     return found
 
 
-def decline_reasons(scope: Scope) -> QuerySet:
+def decline_reasons(scope: Scope, groups: dict | None = None) -> QuerySet | list[dict]:
+    if groups is not None:
+        return groups["reasons"]
     return (
         engagements_in(scope)
         .filter(state=State.DECLINED)

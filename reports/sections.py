@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from engagements.facets import ACCEPTED
 from engagements.models import Engagement, Goal
-from reports import charts, facts, queries
+from reports import charts, facts, folds, queries
 from reports.forms import Scope
 
 State = Engagement.State
@@ -63,14 +63,14 @@ def headline(scope: Scope, link: Links, figures: dict) -> list[dict]:
     ]
 
 
-def participation(scope: Scope, link: Links, found: dict) -> dict:
+def participation(scope: Scope, link: Links, found: dict, groups: dict | None = None) -> dict:
     figures = queries.participation(scope, found)
     headcount = figures["headcount"]
-    departments = list(queries.by_department(scope))
+    departments = list(queries.by_department(scope, groups))
     for row in departments:  # a dozen departments: display arithmetic, not data rows
         row["share"] = share(row["proteges"], row["headcount"])
         row["link"] = link(state=ACCEPTED, department=row["pk"])
-    months = queries.by_month(scope)
+    months = queries.by_month(scope, groups)
     for row in months:
         row["label"] = row["month"].strftime("%b %y")
     return {
@@ -87,7 +87,7 @@ def participation(scope: Scope, link: Links, found: dict) -> dict:
     }
 
 
-def funnel(scope: Scope, link: Links, found: dict) -> dict:
+def funnel(scope: Scope, link: Links, found: dict, groups: dict | None = None) -> dict:
     figures = queries.funnel(scope, found)
     stages = [
         {"label": "Proposed", "n": figures["proposed"], "link": link()},
@@ -113,7 +113,7 @@ def funnel(scope: Scope, link: Links, found: dict) -> dict:
             if row["decline_reason"]
             else None,
         }
-        for row in queries.decline_reasons(scope)
+        for row in queries.decline_reasons(scope, groups)
     ]
     return {
         "stages": stages,
@@ -223,13 +223,14 @@ def report(scope: Scope) -> dict:
     funnel, method, outcomes and mentor lists."""
     link = Links(scope)
     figures, tables = facts.everything(scope, limit=10)
+    groups = folds.groups(scope)  # None on SQLite: three grouped queries there
     method_figures = method(link, figures)
     return {
         "scope": scope,
         "link": link,
         "headline": headline(scope, link, figures),
-        "participation": participation(scope, link, figures),
-        "funnel": funnel(scope, link, figures),
+        "participation": participation(scope, link, figures, groups),
+        "funnel": funnel(scope, link, figures, groups),
         "method": method_figures,
         "outcomes": outcomes(scope, link, figures),
         "mentor_load": mentor_load(scope, link, tables),

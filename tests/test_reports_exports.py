@@ -184,4 +184,4 @@ def test_the_report_makes_as_many_queries_for_1000_engagements_as_for_10(client,
     bulk_engagements(990, program, people, mentors)
     assert Engagement.objects.count() == 1000
     assert report_queries(client) == few
-    assert few <= 26
+    assert few <= 21
