@@ -32,15 +32,15 @@ g AS (
     COUNT(*) FILTER (WHERE outcome = 'met') AS met,
     COUNT(*) FILTER (WHERE outcome = 'partly') AS partly,
     COUNT(*) FILTER (WHERE outcome = 'not_met') AS not_met
-  FROM {goal} WHERE engagement_id IN (SELECT id FROM s) GROUP BY engagement_id
+  FROM {goal} JOIN s ON s.id = engagement_id GROUP BY engagement_id
 ),
 m AS (
   SELECT engagement_id, SUM(minutes) AS used
-  FROM {meeting} WHERE engagement_id IN (SELECT id FROM s) GROUP BY engagement_id
+  FROM {meeting} JOIN s ON s.id = engagement_id GROUP BY engagement_id
 ),
 p AS (
   SELECT engagement_id, COUNT(*) AS n
-  FROM {participant} WHERE answer = 'accepted' AND engagement_id IN (SELECT id FROM s)
+  FROM {participant} JOIN s ON s.id = engagement_id WHERE answer = 'accepted'
   GROUP BY engagement_id
 ),
 f AS (
