@@ -315,13 +315,24 @@ CELERY_TASK_ACKS_LATE = False  # per task, only where the task is idempotent
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
+# The participation report's figures may be this many seconds old (reports/cache.py):
+# a report is not a decision. Its page says when they were computed.
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 300)
+
 # Exactly one beat runs it; every few minutes, and each run catches up on what is due.
 CELERY_BEAT_SCHEDULE = {
     "sweep": {
         "task": "engagements.tasks.sweep",
         "schedule": env_int("SWEEP_EVERY_SECONDS", 300),
         "options": {"expires": 240},
-    }
+    },
+    # The presets of the participation report, recomputed before their cache entries
+    # expire (reports/cache.py), so an admin's first visit to a preset is warm too.
+    "warm-reports": {
+        "task": "reports.tasks.warm",
+        "schedule": REPORT_CACHE_SECONDS,
+        "options": {"expires": REPORT_CACHE_SECONDS},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -105,7 +105,7 @@ def months(scope: Scope):
 
 
 def funnel(scope: Scope):
-    stages = sections.funnel(scope, sections.Links(scope))
+    stages = sections.funnel(scope, sections.Links(scope), queries.method(scope))
     rows = [(s["label"], s["n"], s["share"]) for s in stages["stages"]]
     rows += [("Declined: " + r["label"], r["n"], "") for r in stages["reasons"]]
     rows += [
@@ -116,7 +116,7 @@ def funnel(scope: Scope):
 
 
 def method(scope: Scope):
-    figures = sections.method(scope, sections.Links(scope))
+    figures = sections.method(sections.Links(scope), queries.method(scope))
     rows = [(r["label"], r["n"], r["of"], r["share"]) for r in figures["rows"]]
     rows += [
         ("Completed with time logged: " + r["label"], r["n"], "", "") for r in figures["usage"]

@@ -32,15 +32,15 @@ g AS (
     COUNT(*) FILTER (WHERE outcome = 'met') AS met,
     COUNT(*) FILTER (WHERE outcome = 'partly') AS partly,
     COUNT(*) FILTER (WHERE outcome = 'not_met') AS not_met
-  FROM {goal} WHERE engagement_id IN (SELECT id FROM s) GROUP BY engagement_id
+  FROM {goal} JOIN s ON s.id = engagement_id GROUP BY engagement_id
 ),
 m AS (
   SELECT engagement_id, SUM(minutes) AS used
-  FROM {meeting} WHERE engagement_id IN (SELECT id FROM s) GROUP BY engagement_id
+  FROM {meeting} JOIN s ON s.id = engagement_id GROUP BY engagement_id
 ),
 p AS (
   SELECT engagement_id, COUNT(*) AS n
-  FROM {participant} WHERE answer = 'accepted' AND engagement_id IN (SELECT id FROM s)
+  FROM {participant} JOIN s ON s.id = engagement_id WHERE answer = 'accepted'
   GROUP BY engagement_id
 ),
 f AS (
@@ -85,7 +85,7 @@ def engagements_in(scope: Scope) -> QuerySet:
     return engagements
 
 
-def run(scope: Scope, select: str) -> list[dict]:
+def run(scope: Scope, select: str, *, split: str) -> list[tuple[dict, dict]]:
     engagements = engagements_in(scope).values(
         "id",
         "state",
@@ -94,6 +94,7 @@ def run(scope: Scope, select: str) -> list[dict]:
         "protege_id",
         "mentor_id",
         "proposed_at",
+        "decided_at",
         is_cross=ExpressionWrapper(facets.cross_department(), output_field=BooleanField()),
     )
     sql, params = engagements.query.sql_with_params()
@@ -108,7 +109,14 @@ def run(scope: Scope, select: str) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(query + select, params)
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        cut = names.index(split)
+        return [
+            (
+                dict(zip(names[:cut], row[:cut], strict=True)),
+                dict(zip(names[cut + 1 :], row[cut + 1 :], strict=True)),
+            )
+            for row in cursor.fetchall()
+        ]
 
 
 def counts(**filters: str) -> str:
@@ -116,6 +124,8 @@ def counts(**filters: str) -> str:
         f"COUNT(*) FILTER (WHERE {where}) AS {name}" for name, where in filters.items()
     )
 
+
+ANSWERED = "state IN ('active', 'completed', 'cancelled', 'declined') AND decided_at IS NOT NULL"
 
 METHOD = f"""
 SELECT COUNT(*) AS proposed,
@@ -142,17 +152,50 @@ SELECT COUNT(*) AS proposed,
         with_met=f"{COMPLETED} AND met > 0",
         with_partly=f"{COMPLETED} AND partly > 0",
         with_not_met=f"{COMPLETED} AND not_met > 0",
+        declined="state = 'declined'",
+        expired="state = 'expired'",
+        withdrawn="state = 'withdrawn'",
+        waiting="state = 'proposed'",
+        answered=ANSWERED,
     )
 },
 COALESCE(SUM(budget_minutes) FILTER (WHERE {COMPLETED}), 0) AS budget,
 COALESCE(SUM(used) FILTER (WHERE {COMPLETED}), 0) AS used,
 COALESCE(SUM(peers + 1) FILTER (WHERE {COMPLETED} AND used > 0), 0) AS served,
 COALESCE(SUM(met) FILTER (WHERE {COMPLETED}), 0) AS goals_met,
-COALESCE(SUM(used) FILTER (WHERE {RAN}), 0) AS minutes
+COALESCE(SUM(used) FILTER (WHERE {RAN}), 0) AS minutes,
+COUNT(DISTINCT CASE WHEN {RAN} THEN protege_id END) AS proteges,
+COUNT(DISTINCT CASE WHEN {RAN} THEN mentor_id END) AS mentors,
+COALESCE(SUM(goals) FILTER (WHERE {COMPLETED}), 0) AS goals_total,
+COALESCE(SUM(partly) FILTER (WHERE {COMPLETED}), 0) AS goals_partly,
+COALESCE(SUM(not_met) FILTER (WHERE {COMPLETED}), 0) AS goals_not_met{{waits}}
 FROM f
 """
 
-MENTORS = f"""
+# PostgreSQL's interpolated percentiles of the time to answer; SQLite has none (the
+# caller takes the nearest-rank percentile there, as reports.queries.funnel does).
+WAITS = f""",
+PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY decided_at - proposed_at)
+  FILTER (WHERE {ANSWERED}) AS median_wait,
+PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY decided_at - proposed_at)
+  FILTER (WHERE {ANSWERED}) AS p90_wait"""
+
+# Distinct peers who joined an accepted engagement, and distinct people taking part
+# (protégés, mentors, peers): two scalars over the same scope.
+PEOPLE = f"""
+, joined AS (
+  SELECT DISTINCT employee_id FROM {{participant}}
+  WHERE answer = 'accepted' AND engagement_id IN (SELECT id FROM s WHERE {RAN})
+),
+people AS (
+  SELECT (SELECT COUNT(*) FROM joined) AS peers, (SELECT COUNT(*) FROM (
+    SELECT protege_id FROM s WHERE {RAN} UNION SELECT mentor_id FROM s WHERE {RAN}
+    UNION SELECT employee_id FROM joined
+  ) _people) AS people
+)
+"""
+
+PER_MENTOR = f"""
 , per_mentor AS (
   SELECT f.mentor_id AS mentor, e.full_name AS mentor__full_name,
     e.mentoring_load AS mentor__mentoring_load, e.mentoring_capacity AS capacity,
@@ -169,27 +212,49 @@ MENTORS = f"""
     COALESCE(SUM(peers + 1) FILTER (WHERE {RAN} AND used > 0), 0) AS served
   FROM f JOIN {{employee}} e ON e.id = f.mentor_id
   GROUP BY f.mentor_id, e.full_name, e.mentoring_load, e.mentoring_capacity
-)
-SELECT 'sought' AS list, * FROM (
-  SELECT * FROM per_mentor ORDER BY proposals DESC, mentor__full_name LIMIT {{limit}}
-) _sought
-UNION ALL
-SELECT 'piling' AS list, * FROM (
-  SELECT * FROM per_mentor WHERE unanswered >= 2
-  ORDER BY unanswered DESC, mentor__full_name LIMIT {{limit}}
-) _piling
+),
+lists AS (
+  SELECT 'sought' AS list,
+    ROW_NUMBER() OVER (ORDER BY proposals DESC, mentor__full_name) AS position, * FROM (
+    SELECT * FROM per_mentor ORDER BY proposals DESC, mentor__full_name LIMIT {{limit}}
+  ) _sought
+  UNION ALL
+  SELECT 'piling' AS list,
+    ROW_NUMBER() OVER (ORDER BY unanswered DESC, mentor__full_name) AS position, * FROM (
+    SELECT * FROM per_mentor WHERE unanswered >= 2
+    ORDER BY unanswered DESC, mentor__full_name LIMIT {{limit}}
+  ) _piling
+),
+method AS ({{method}})
+"""
+
+# One row per listed mentor (or one row of NULLs when none), each carrying the method's
+# figures before the `_mentor` marker column and the mentor's after it.
+EVERYTHING = """
+SELECT method.*, people.*, '' AS _mentor, lists.*
+FROM method CROSS JOIN people LEFT JOIN lists ON 1 = 1
+ORDER BY lists.list DESC, lists.position
 """
 
 
-def method(scope: Scope) -> dict:
-    return run(scope, METHOD)[0]
-
-
-def mentors(scope: Scope, *, limit: int) -> dict[str, list[dict]]:
-    """The most sought-after mentors and those whose declined and expired proposals pile
-    up: two short lists from one pass over the facts."""
-    rows = run(scope, MENTORS.format(employee=Employee._meta.db_table, limit=int(limit)))
-    return {
-        "sought": [row for row in rows if row["list"] == "sought"],
-        "piling": [row for row in rows if row["list"] == "piling"],
+def everything(scope: Scope, *, limit: int) -> tuple[dict, dict[str, list[dict]]]:
+    """The method's figures (with the funnel's and outcomes' counts, the distinct
+    protégés, mentors, peers and people) and both mentor lists: one WITH query, the
+    facts computed once."""
+    waits = WAITS if connection.vendor == "postgresql" else ""
+    select = (
+        PEOPLE.format(participant=Participant._meta.db_table)
+        + PER_MENTOR.format(
+            employee=Employee._meta.db_table,
+            limit=int(limit),
+            method=METHOD.format(waits=waits),
+        )
+        + EVERYTHING
+    )
+    rows = run(scope, select, split="_mentor")
+    figures = rows[0][0]
+    listed = [mentor for _, mentor in rows if mentor["list"] is not None]
+    return figures, {
+        "sought": [row for row in listed if row["list"] == "sought"],
+        "piling": [row for row in listed if row["list"] == "piling"],
     }

@@ -14,9 +14,7 @@ import math
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
-    DurationField,
     F,
     IntegerField,
     OuterRef,
@@ -29,8 +27,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from directory.models import Department, Employee
 from engagements import facets
-from engagements.models import Engagement, Goal, Meeting, Participant
-from reports import facts
+from engagements.models import Engagement, Goal, Participant
+from reports import facts, folds
 from reports.facts import engagements_in
 from reports.forms import Scope
 
@@ -46,14 +44,6 @@ class SubqueryCount(Subquery):
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
     output_field = IntegerField()
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's interpolated percentile, e.g. the median at fraction 0.5."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
 
 
 def joined_peers() -> Coalesce:
@@ -89,10 +79,10 @@ def people_taking_part(scope: Scope) -> int:
 
 def headline(scope: Scope, figures: dict | None = None) -> dict:
     """People taking part, engagements accepted and completed, goals met, minutes logged
-    (from the method's figures when the caller has them already)."""
+    (from the facts' figures when the caller has them already)."""
     figures = figures or lean_headline(scope)
     return {
-        "people": people_taking_part(scope),
+        "people": figures["people"] if "people" in figures else people_taking_part(scope),
         "started": figures["ran"],
         "completed": figures["completed"],
         "goals_met": figures["goals_met"],
@@ -101,43 +91,28 @@ def headline(scope: Scope, figures: dict | None = None) -> dict:
 
 
 def lean_headline(scope: Scope) -> dict:
-    """The headline's counts alone (for the previous period): three aggregates, each a
-    semi-join on the period's engagements, cheaper than the whole method's pass."""
-    engagements = engagements_in(scope)
-    figures = engagements.aggregate(
-        ran=Count("pk", filter=RAN), completed=Count("pk", filter=COMPLETED)
-    )
-    figures["goals_met"] = Goal.objects.filter(
-        outcome=Goal.Outcome.MET, engagement__in=engagements.filter(COMPLETED)
-    ).count()
-    figures["minutes"] = Meeting.objects.filter(engagement__in=engagements.filter(RAN)).aggregate(
-        total=Coalesce(Sum("minutes"), 0)
-    )["total"]
-    return figures
+    """The headline's counts alone (for the previous period): one query."""
+    return folds.lean_headline(scope)
 
 
-def participation(scope: Scope) -> dict:
-    ran = engagements_in(scope).filter(RAN)
-    figures = ran.aggregate(
-        proteges=Count("protege", distinct=True),
-        mentors=Count("mentor", distinct=True),
-        peers=Count(
-            "participants__employee",
-            distinct=True,
-            filter=Q(participants__answer=Participant.Answer.ACCEPTED),
-        ),
-    )
+def participation(scope: Scope, figures: dict) -> dict:
+    """Distinct protégés, mentors and peers (from the facts' figures) and the headcount."""
     employees = Employee.objects.filter(is_active=True)
     if scope.department:
         employees = employees.filter(department=scope.department)
-    figures["headcount"] = employees.count()
-    return figures
+    return {
+        "proteges": figures["proteges"],
+        "mentors": figures["mentors"],
+        "peers": figures["peers"],
+        "headcount": employees.count(),
+    }
 
 
-def by_department(scope: Scope) -> list[dict]:
+def by_department(scope: Scope, groups: dict | None = None) -> list[dict]:
     """Per department of the protégé: headcount, proposals, accepted, distinct protégés.
-    Two grouped queries (one pass over the engagements, one over the employees), joined
-    on the department: a few dozen rows, not the engagements."""
+    Two grouped queries (one pass over the engagements — or the `groups` of
+    reports.folds — one over the employees), joined on the department: a few dozen
+    rows, not the engagements."""
     grouped = (
         engagements_in(scope)
         .values("protege__department")
@@ -153,7 +128,10 @@ def by_department(scope: Scope) -> list[dict]:
     ).order_by("name")
     if scope.department:
         departments = departments.filter(pk=scope.department.pk)
-    counted = {row.pop("protege__department"): row for row in grouped}
+    if groups is not None:
+        counted = groups["departments"]
+    else:
+        counted = {row.pop("protege__department"): row for row in grouped}
     none = {"proposed": 0, "started": 0, "proteges": 0}
     return [
         {"pk": d.pk, "name": d.name, "headcount": d.headcount, **counted.get(d.pk, none)}
@@ -161,10 +139,11 @@ def by_department(scope: Scope) -> list[dict]:
     ]
 
 
-def by_month(scope: Scope) -> list[dict]:
+def by_month(scope: Scope, groups: dict | None = None) -> list[dict]:
     """Proposals and accepted engagements per month of the period (months in the first
     programme's zone), every month shown, none left out for having no engagement."""
     zone = scope.programs[0].zone if scope.programs else None
+    found = groups["months"] if groups is not None else None
     rows = (
         engagements_in(scope)
         .annotate(month=TruncMonth("proposed_at", tzinfo=zone))
@@ -172,7 +151,8 @@ def by_month(scope: Scope) -> list[dict]:
         .annotate(proposed=Count("pk"), started=Count("pk", filter=RAN))
         .order_by("month")
     )
-    found = {row["month"].date(): row for row in rows}
+    if found is None:
+        found = {row["month"].date(): row for row in rows}
     months, day = [], scope.start.replace(day=1)
     while day <= scope.end:  # at most 61 months: a bounded calendar, not data rows
         row = found.get(day, {"proposed": 0, "started": 0})
@@ -181,34 +161,29 @@ def by_month(scope: Scope) -> list[dict]:
     return months
 
 
-def funnel(scope: Scope) -> dict:
-    engagements = engagements_in(scope)
-    wait = F("decided_at") - F("proposed_at")
-    counts = {
-        "proposed": Count("pk"),
-        "accepted": Count("pk", filter=RAN),
-        "declined": Count("pk", filter=Q(state=State.DECLINED)),
-        "expired": Count("pk", filter=Q(state=State.EXPIRED)),
-        "withdrawn": Count("pk", filter=Q(state=State.WITHDRAWN)),
-        "waiting": Count("pk", filter=Q(state=State.PROPOSED)),
-        "answered": Count("pk", filter=ANSWERED),
-    }
+FUNNEL = ("proposed", "declined", "expired", "withdrawn", "waiting", "answered")
+
+
+def funnel(scope: Scope, figures: dict) -> dict:
+    """The funnel's counts and the time to answer, from the facts' figures (the median
+    and 90th percentile are PostgreSQL's percentile_cont there)."""
+    found = {key: figures[key] for key in FUNNEL} | {"accepted": figures["ran"]}
     if connection.vendor == "postgresql":
-        counts["median_wait"] = PercentileCont(wait, fraction=0.5, filter=ANSWERED)
-        counts["p90_wait"] = PercentileCont(wait, fraction=0.9, filter=ANSWERED)
-        return engagements.aggregate(**counts)
-    figures = engagements.aggregate(**counts)
+        return found | {"median_wait": figures["median_wait"], "p90_wait": figures["p90_wait"]}
     # SQLite (make run) has no percentile_cont: the nearest-rank percentile instead (the
     # smallest wait with at least that share of answers at or below it), one query each.
-    waits = engagements.filter(ANSWERED).annotate(wait=wait).order_by("wait")
+    wait = F("decided_at") - F("proposed_at")
+    waits = engagements_in(scope).filter(ANSWERED).annotate(wait=wait).order_by("wait")
     for key, fraction in (("median_wait", 0.5), ("p90_wait", 0.9)):
-        n = figures["answered"]
+        n = found["answered"]
         rank = max(1, math.ceil(n * fraction))
-        figures[key] = waits.values_list("wait", flat=True)[rank - 1] if n else None
-    return figures
+        found[key] = waits.values_list("wait", flat=True)[rank - 1] if n else None
+    return found
 
 
-def decline_reasons(scope: Scope) -> QuerySet:
+def decline_reasons(scope: Scope, groups: dict | None = None) -> QuerySet | list[dict]:
+    if groups is not None:
+        return groups["reasons"]
     return (
         engagements_in(scope)
         .filter(state=State.DECLINED)
@@ -220,17 +195,20 @@ def decline_reasons(scope: Scope) -> QuerySet:
 
 def method(scope: Scope) -> dict:
     """Keeping to the method, outcome counts and cross-department pairs: one pass."""
-    return facts.method(scope)
+    return facts.everything(scope, limit=10)[0]
 
 
-def outcomes(scope: Scope) -> dict:
-    """Goals of the completed engagements by their outcome (unmarked: no wrap-up yet)."""
-    goals = Goal.objects.filter(engagement__in=engagements_in(scope).filter(COMPLETED))
-    return goals.aggregate(
-        total=Count("pk"),
-        **{o: Count("pk", filter=Q(outcome=o)) for o in Goal.Outcome.values},
-        unmarked=Count("pk", filter=Q(outcome="")),
-    )
+def outcomes(figures: dict) -> dict:
+    """Goals of the completed engagements by their outcome (unmarked: no wrap-up yet),
+    from the facts' figures."""
+    goals = {
+        "total": figures["goals_total"],
+        Goal.Outcome.MET.value: figures["goals_met"],
+        Goal.Outcome.PARTLY.value: figures["goals_partly"],
+        Goal.Outcome.NOT_MET.value: figures["goals_not_met"],
+    }
+    goals["unmarked"] = goals["total"] - sum(goals[o] for o in Goal.Outcome.values)
+    return goals
 
 
 def mentor_load(scope: Scope) -> dict:
@@ -254,7 +232,7 @@ def mentor_load(scope: Scope) -> dict:
 def mentors(scope: Scope, *, limit: int = 10) -> dict[str, list[dict]]:
     """{"sought": the most sought-after mentors, "piling": those whose declined and
     expired proposals pile up (two or more)}."""
-    return facts.mentors(scope, limit=limit)
+    return facts.everything(scope, limit=limit)[1]
 
 
 def reach(scope: Scope) -> list[dict]:

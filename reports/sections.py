@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from engagements.facets import ACCEPTED
 from engagements.models import Engagement, Goal
-from reports import charts, queries
+from reports import charts, facts, folds, queries
 from reports.forms import Scope
 
 State = Engagement.State
@@ -63,14 +63,14 @@ def headline(scope: Scope, link: Links, figures: dict) -> list[dict]:
     ]
 
 
-def participation(scope: Scope, link: Links) -> dict:
-    figures = queries.participation(scope)
+def participation(scope: Scope, link: Links, found: dict, groups: dict | None = None) -> dict:
+    figures = queries.participation(scope, found)
     headcount = figures["headcount"]
-    departments = list(queries.by_department(scope))
+    departments = list(queries.by_department(scope, groups))
     for row in departments:  # a dozen departments: display arithmetic, not data rows
         row["share"] = share(row["proteges"], row["headcount"])
         row["link"] = link(state=ACCEPTED, department=row["pk"])
-    months = queries.by_month(scope)
+    months = queries.by_month(scope, groups)
     for row in months:
         row["label"] = row["month"].strftime("%b %y")
     return {
@@ -87,8 +87,8 @@ def participation(scope: Scope, link: Links) -> dict:
     }
 
 
-def funnel(scope: Scope, link: Links) -> dict:
-    figures = queries.funnel(scope)
+def funnel(scope: Scope, link: Links, found: dict, groups: dict | None = None) -> dict:
+    figures = queries.funnel(scope, found)
     stages = [
         {"label": "Proposed", "n": figures["proposed"], "link": link()},
         {"label": "Accepted", "n": figures["accepted"], "link": link(state=ACCEPTED)},
@@ -113,7 +113,7 @@ def funnel(scope: Scope, link: Links) -> dict:
             if row["decline_reason"]
             else None,
         }
-        for row in queries.decline_reasons(scope)
+        for row in queries.decline_reasons(scope, groups)
     ]
     return {
         "stages": stages,
@@ -125,8 +125,7 @@ def funnel(scope: Scope, link: Links) -> dict:
     }
 
 
-def method(scope: Scope, link: Links) -> dict:
-    m = queries.method(scope)
+def method(link: Links, m: dict) -> dict:
     rows = [
         ("Two goals", m["two_goals"], m["ran"], link(state=ACCEPTED, goals=2)),
         ("One goal", m["one_goal"], m["ran"], link(state=ACCEPTED, goals=1)),
@@ -175,7 +174,7 @@ def method(scope: Scope, link: Links) -> dict:
 
 
 def outcomes(scope: Scope, link: Links, figures: dict) -> dict:
-    goals = queries.outcomes(scope)
+    goals = queries.outcomes(figures)
     rows = [
         {
             "label": outcome.label,
@@ -196,9 +195,8 @@ def outcomes(scope: Scope, link: Links, figures: dict) -> dict:
     return {"rows": rows, "total": goals["total"], "chart": charts.horizontal(rows, "n", "label")}
 
 
-def mentor_load(scope: Scope, link: Links) -> dict:
+def mentor_load(scope: Scope, link: Links, tables: dict) -> dict:
     load = queries.mentor_load(scope)
-    tables = queries.mentors(scope)
     for row in tables["sought"] + tables["piling"]:  # twenty rows at most
         row["link"] = link(mentor=row["mentor"])
         minutes = row["minutes"]
@@ -221,17 +219,21 @@ def reach(scope: Scope) -> dict:
 
 
 def report(scope: Scope) -> dict:
+    """Every section of the page; the facts' one pass feeds the headline, participation,
+    funnel, method, outcomes and mentor lists."""
     link = Links(scope)
-    method_figures = method(scope, link)
+    figures, tables = facts.everything(scope, limit=10)
+    groups = folds.groups(scope)  # None on SQLite: three grouped queries there
+    method_figures = method(link, figures)
     return {
         "scope": scope,
         "link": link,
-        "headline": headline(scope, link, method_figures["figures"]),
-        "participation": participation(scope, link),
-        "funnel": funnel(scope, link),
+        "headline": headline(scope, link, figures),
+        "participation": participation(scope, link, figures, groups),
+        "funnel": funnel(scope, link, figures, groups),
         "method": method_figures,
-        "outcomes": outcomes(scope, link, method_figures["figures"]),
-        "mentor_load": mentor_load(scope, link),
+        "outcomes": outcomes(scope, link, figures),
+        "mentor_load": mentor_load(scope, link, tables),
         "reach": reach(scope),
         "all_link": link(),
     }

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from directory.logins import current_employee
 from engagements.access import programme_admin_required
 from engagements.models import Program
-from reports import exports, facts, sections
+from reports import cache, exports
 from reports.forms import ReportFilterForm
 
 
-def filter_form(request: HttpRequest) -> ReportFilterForm:
-    """The filters from the query string; no query string means the last 12 months."""
+def filter_form(request: HttpRequest, data=None) -> ReportFilterForm:
+    """The filters from the query string (or the posted form); none means the last 12
+    months."""
     me = current_employee(request)
     programmes = Program.objects.all() if request.user.is_superuser else me.administered_programs
     return ReportFilterForm(
-        request.GET or {"period": "12m"},
+        (request.GET if data is None else data) or {"period": "12m"},
         programmes=programmes.all(),
         today=Program.default().today(),
     )
@@ -30,13 +34,28 @@ def report(request: HttpRequest) -> HttpResponse:
     form = filter_form(request)
     context = {"form": form}
     if form.is_valid():
-        with facts.one_read():
-            context |= sections.report(form.scope())
+        scope = form.scope()
+        context |= cache.report(scope)
+        context["as_of"] = cache.as_of(context, scope)
         context["query"] = request.GET.urlencode()
     template = "reports/report.html#report" if request.htmx else "reports/report.html"
     return render(
         request, template, context, status=400 if form.errors and not request.htmx else 200
     )
+
+
+@require_POST
+@programme_admin_required
+def recompute(request: HttpRequest) -> HttpResponse:
+    """ "Recompute now": the posted filters' report computed afresh (replacing its cache
+    entry), then the report with those filters. Bad filters recompute nothing: the
+    report shows their message."""
+    form = filter_form(request, request.POST)
+    posted = {name: request.POST.get(name, "")[:40] for name in ReportFilterForm.base_fields}
+    filters = {name: value for name, value in posted.items() if value}
+    if form.is_valid():
+        cache.compute(form.scope())
+    return redirect(f"{reverse('reports:report')}?{urlencode(filters)}")
 
 
 @require_GET

@@ -86,3 +86,26 @@ def test_admin_filters_the_report_and_follows_a_figure_to_its_engagements(
         page.get_by_role("row", name=re.compile("^With peers")).get_by_role("link").click()
         expect(page.get_by_role("heading", name="1 engagement")).to_be_visible()
         expect(page.locator("#active-facets")).to_contain_text("With peers: Yes")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_report_says_how_old_it_is_and_recompute_now_refreshes_it(browser_as, javascript):
+    with time_machine.travel(NOW):
+        company = report_data.build(admin_password=True)
+        page = browser_as(company.admin, "/reports/?period=30d", javascript=javascript)
+        freshness = page.locator(".report-freshness")
+        expect(freshness).to_contain_text(
+            re.compile(r"Figures as of \d\d:\d\d \(Europe/London\) · refreshed every 5 minutes")
+        )
+        expect(funnel_count(page, "Proposed")).to_have_text("8")
+        if javascript:
+            freshness.screenshot(path="/tmp/rcache-freshness.png")
+            assert_accessible(page)
+
+        # A new proposal: the cached report does not show it until it is recomputed.
+        report_data.make(company.tom, company.erin, proposed=report_data.at(29), state="proposed")
+        page.reload()
+        expect(funnel_count(page, "Proposed")).to_have_text("8")
+        page.get_by_role("button", name="Recompute now").click()
+        expect(page).to_have_url(re.compile(r"/reports/\?period=30d$"))
+        expect(funnel_count(page, "Proposed")).to_have_text("9")

@@ -1,0 +1,195 @@
+"""The report's figures may be minutes old: cached per scope, recomputed on request, and
+the presets warmed by the beat task (tests/report_data.py's programme, read on 30 June)."""
+
+import datetime as dt
+import time
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from engagements.models import Program
+from reports import cache as report_cache
+from reports import tasks
+from reports.forms import PRESETS, ReportFilterForm
+from tests import report_data
+from tests.report_data import NOW, at
+
+URL = reverse("reports:report")
+RECOMPUTE = reverse("reports:recompute")
+PAGE_QUERIES = 11  # the page's own, whatever the data (a cached report adds none)
+
+
+@pytest.fixture
+def company(db):
+    return report_data.build()
+
+
+@pytest.fixture
+def admin_client(client, company):
+    client.force_login(company.admin.user)
+    return client
+
+
+def get(client, params=None, **extra):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(URL, params or {}, **extra)
+    assert response.status_code == 200
+    return response
+
+
+def proposed(response) -> int:
+    return response.context["funnel"]["stages"][0]["n"]
+
+
+def new_proposal(company):
+    """One more proposal in the last 30 days (read on 30 June): Tom asks Erin."""
+    report_data.make(company.tom, company.erin, proposed=at(29), state="proposed")
+
+
+def queries_of(client, params=None, **extra) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = get(client, params, **extra)
+    return len(captured), response
+
+
+def test_a_second_request_within_the_window_makes_only_the_pages_fixed_queries(admin_client):
+    cold, first = queries_of(admin_client, {"period": "30d"})
+    warm, second = queries_of(admin_client, {"period": "30d"})
+    # The session, the signed-in person, their programmes, the programme's date, the
+    # navigation's badges, the form's choices: the page's own queries; no figure's.
+    assert warm == PAGE_QUERIES
+    assert cold > 20
+    assert proposed(second) == proposed(first) == 8
+    assert second.context["headline"] == first.context["headline"]
+    # The htmx partial of the same scope reads the same entry (and has no navigation).
+    partial, _ = queries_of(admin_client, {"period": "30d"}, HTTP_HX_REQUEST="true")
+    assert partial == 6
+
+
+def test_the_cache_is_per_scope_not_per_person(admin_client, company, client):
+    get(admin_client, {"period": "30d"})
+    n, marketing = queries_of(admin_client, {"period": "30d", "department": company.marketing.pk})
+    assert n > 20  # a department is another scope: computed, not the whole company's
+    assert marketing.context["funnel"]["stages"][0]["n"] < 8
+    other = company.other_admin
+    client.force_login(other.user)
+    n, theirs = queries_of(client, {"period": "30d"})
+    assert n > 20  # another admin-set of programmes: never the first admin's figures
+    assert proposed(theirs) != 8
+
+
+def test_a_new_engagement_appears_after_recompute_now_not_before(admin_client, company):
+    assert proposed(get(admin_client, {"period": "30d"})) == 8
+    new_proposal(company)
+    assert proposed(get(admin_client, {"period": "30d"})) == 8  # minutes old: cached
+    with time_machine.travel(NOW, tick=False):
+        response = admin_client.post(RECOMPUTE, {"period": "30d"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}?period=30d"
+    assert proposed(get(admin_client, {"period": "30d"})) == 9
+    # Other scopes were left alone: the 12 months still show what they showed.
+    assert proposed(get(admin_client, {"period": "12m"})) == proposed(
+        get(admin_client, {"period": "12m"})
+    )
+
+
+def test_recompute_now_with_bad_filters_recomputes_nothing_and_says_why(admin_client, company):
+    get(admin_client, {"period": "30d"})
+    new_proposal(company)
+    with time_machine.travel(NOW, tick=False):
+        response = admin_client.post(
+            RECOMPUTE, {"period": "custom", "start": "2026-06-30", "end": "2026-06-01"}
+        )
+        shown = admin_client.get(response["Location"])
+    assert response.status_code == 302
+    assert "The end comes before the start." in shown.content.decode()
+    assert proposed(get(admin_client, {"period": "30d"})) == 8
+
+
+def test_recompute_now_is_a_post_with_a_csrf_token_for_admins_only(company, client):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(company.admin.user)
+    assert strict.post(RECOMPUTE, {"period": "30d"}).status_code == 403
+    page = get(strict, {"period": "30d"}).content.decode()
+    assert f'action="{RECOMPUTE}"' in page and "csrfmiddlewaretoken" in page
+    client.force_login(company.priya.user)
+    assert client.post(RECOMPUTE, {"period": "30d"}).status_code == 404
+    client.force_login(company.admin.user)
+    assert client.get(RECOMPUTE).status_code == 405
+
+
+def test_the_page_says_when_its_figures_were_computed(admin_client, company):
+    with time_machine.travel(dt.datetime(2026, 6, 30, 12, 4, tzinfo=report_data.LONDON)):
+        admin_client.get(URL, {"period": "30d"})
+    with time_machine.travel(dt.datetime(2026, 6, 30, 12, 7, tzinfo=report_data.LONDON)):
+        page = admin_client.get(URL, {"period": "30d"}).content.decode()
+    # Computed at 12:04 London time (11:04 UTC), read from the cache at 12:07.
+    assert "Figures as of <strong>12:04</strong> (Europe/London)" in page
+    assert "refreshed every 5 minutes" in page
+    assert "Recompute now" in page
+
+
+def test_an_entry_lasts_report_cache_seconds(admin_client, company, settings):
+    settings.REPORT_CACHE_SECONDS = 1
+    get(admin_client, {"period": "30d"})
+    new_proposal(company)
+    assert proposed(get(admin_client, {"period": "30d"})) == 8
+    time.sleep(1.2)  # Redis keeps its own clock: the entry's expiry is real time
+    assert proposed(get(admin_client, {"period": "30d"})) == 9
+
+
+def scope_of(company, period, *, programmes=None, program=None, department=None):
+    programmes = programmes or Program.objects.filter(admins=company.admin)
+    form = ReportFilterForm(
+        {
+            "period": period,
+            "program": program.pk if program else "",
+            "department": department.pk if department else "",
+        },
+        programmes=programmes,
+        today=report_data.TODAY,
+    )
+    assert form.is_valid(), form.errors
+    return form.scope()
+
+
+def test_the_beat_task_warms_every_preset_of_every_programme_set(admin_client, company, client):
+    with time_machine.travel(NOW, tick=False):
+        computed = tasks.warm.apply().get()
+    # Programme sets: each of the two programmes alone (as "all my programmes" and as
+    # the chosen programme); no superuser, so not both together. Three presets each.
+    assert computed == 2 * 2 * len(PRESETS)
+    for period in PRESETS:
+        for program in (company.program, company.other_program):
+            mine = Program.objects.filter(pk=program.pk)
+            for chosen in (None, program):
+                key = report_cache.key(scope_of(company, period, programmes=mine, program=chosen))
+                assert cache.get(key) is not None, (period, program, chosen)
+    # The admin's first visit to each preset is warm: the page's fixed queries only.
+    for period in PRESETS:
+        n, _ = queries_of(admin_client, {"period": period})
+        assert n == PAGE_QUERIES, period
+    client.force_login(company.other_admin.user)
+    n, _ = queries_of(client, {"period": "quarter", "program": company.other_program.pk})
+    assert n == PAGE_QUERIES
+
+
+def test_the_beat_schedule_runs_the_warm_task_every_report_cache_seconds():
+    entry = settings.CELERY_BEAT_SCHEDULE["warm-reports"]
+    assert entry["task"] == tasks.warm.name
+    assert entry["schedule"] == settings.REPORT_CACHE_SECONDS == 300
+
+
+def test_the_csv_exports_stay_exact_while_the_page_is_cached(admin_client, company):
+    get(admin_client, {"period": "30d"})
+    new_proposal(company)
+    with time_machine.travel(NOW, tick=False):
+        csv = admin_client.get(reverse("reports:export", args=["funnel"]), {"period": "30d"})
+    assert csv.status_code == 200
+    assert b"Proposed,9," in b"".join(csv.streaming_content if csv.streaming else [csv.content])
