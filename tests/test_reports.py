@@ -288,7 +288,7 @@ def test_every_figure_links_to_a_list_of_exactly_its_engagements(
         with time_machine.travel(NOW, tick=False):
             listed = client.get(link)
         assert listed.status_code == 200, link
-        assert listed.context["page"].paginator.count == count, (label, link)
+        assert (listed.context["total"], listed.context["more"]) == (count, False), (label, link)
         checked += 1
     assert checked >= 30
 
@@ -300,8 +300,8 @@ def test_the_list_says_which_report_filters_it_shows(report, client, company):
         listed = client.get(link)
     html = listed.content.decode()
     assert "With peers: Yes" in html and 'name="peers" value="yes"' in html
-    assert listed.context["page"].paginator.count == 1
-    assert listed.context["page"].object_list[0].pk == company.e[1].pk
+    assert (listed.context["total"], listed.context["more"]) == (1, False)
+    assert [e.pk for e in listed.context["page"]["rows"]] == [company.e[1].pk]
 
 
 def test_the_programme_list_refuses_bad_dates_with_a_message(as_user, company):
