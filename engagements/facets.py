@@ -38,6 +38,7 @@ USAGE = [
 ]
 ADVICE = [
     ("", "Any"),
+    ("given", "The mentor advised what next"),
     ("suggested", "The mentor suggested a next mentor"),
     ("taken", "The suggestion became an engagement"),
 ]
@@ -143,6 +144,8 @@ def by_usage(engagements: QuerySet, usage: str) -> QuerySet:
 
 
 def by_advice(engagements: QuerySet, advice: str) -> QuerySet:
+    if advice == "given":
+        return engagements.filter(wrap_up__advised_at__isnull=False)
     engagements = engagements.filter(wrap_up__next_mentor__isnull=False)
     if advice == "taken":
         engagements = engagements.filter(suggestion_taken())

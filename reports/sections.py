@@ -139,7 +139,12 @@ def method(link: Links, m: dict) -> dict:
             m["completed"],
             link(state=State.COMPLETED, thanked="yes"),
         ),
-        ("Wrap-up advice given", m["advised"], m["completed"], None),
+        (
+            "Wrap-up advice given",
+            m["advised"],
+            m["completed"],
+            link(state=State.COMPLETED, advice="given"),
+        ),
         ("Follow-ons proposed", m["follow_ons"], m["proposed"], link(follow_on="yes")),
         (
             "Follow-ons accepted",
