@@ -40,7 +40,7 @@ def test_admin_filters_the_report_and_follows_a_figure_to_its_engagements(
         expect(figure(page, "Engagements accepted")).to_have_text("3")
         expect(funnel_count(page, "Proposed")).to_have_text("8")
         if javascript:
-            page.screenshot(path="docs/reports.png", full_page=True)
+            page.screenshot(path="test-results/reports.png", full_page=True)
 
         # The department: live with htmx, by the Show button without JavaScript.
         page.get_by_label("Department", exact=True).select_option(label="Sales")
