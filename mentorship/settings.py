@@ -140,6 +140,9 @@ if env_bool("BENCH_QUERY_COUNT"):
     MIDDLEWARE.insert(0, "mentorship.bench_queries.QueryCountMiddleware")
 
 ROOT_URLCONF = "mentorship.urls"
+# Django's widget templates, the hot ones written in Python (same output, a fraction of
+# the time): a page of forms rendered ~120 widget templates (mentorship/form_renderer.py).
+FORM_RENDERER = "mentorship.form_renderer.FastTemplates"
 WSGI_APPLICATION = "mentorship.wsgi.application"
 
 TEMPLATES = [
