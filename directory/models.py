@@ -160,6 +160,12 @@ class Employee(models.Model):
                 condition=models.Q(is_active=True),
                 name="employee_active_name",
             ),
+            # The search form's list of places (directory.forms.location_choices).
+            models.Index(
+                fields=["location"],
+                condition=models.Q(is_active=True),
+                name="employee_active_location",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,4 +16,8 @@ class Migration(migrations.Migration):
             model_name='employee',
             index=models.Index(condition=models.Q(('is_active', True)), fields=['full_name'], name='employee_active_name'),
         ),
+        migrations.AddIndex(
+            model_name='employee',
+            index=models.Index(condition=models.Q(('is_active', True)), fields=['location'], name='employee_active_location'),
+        ),
     ]
