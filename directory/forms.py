@@ -11,7 +11,9 @@ from directory.search import search_employees
 # Served by the employee_active_location index; the same SQL runs on SQLite.
 LOCATIONS_SQL = """
 WITH RECURSIVE places(location) AS (
-    (SELECT location FROM {table} WHERE is_active AND location > '' ORDER BY location LIMIT 1)
+    SELECT (
+        SELECT location FROM {table} WHERE is_active AND location > '' ORDER BY location LIMIT 1
+    )
     UNION ALL
     SELECT (
         SELECT e.location FROM {table} e
