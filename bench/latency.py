@@ -264,7 +264,9 @@ def server_env(database_url: str, scratch: Path) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="mentorship.settings",
         DATABASE_URL=database_url,
-        REDIS_URL="redis://127.0.0.1:6379/15",
+        # Its own Redis database unless told (BENCH_REDIS_URL): runs side by side must
+        # not share a cache.
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
         SECRET_KEY="bench-latency-not-a-secret-" + "x" * 40,
         DEBUG="false",
         ALLOWED_HOSTS=HOST,

@@ -148,7 +148,25 @@ class Employee(models.Model):
 
     class Meta:
         ordering = ["full_name"]
-        indexes = [models.Index(fields=["department", "full_name"])]
+        indexes = [
+            models.Index(fields=["department", "full_name"]),
+            # The directory's first page and the colleagues offered when declining list
+            # active people by name, 20 or 30 of them. Without it, at 10 000 employees,
+            # PostgreSQL read and sorted every row (12 ms), or joined every holder of the
+            # mentor's skills (3 700 rows, 14 ms); with it, it walks the names in order
+            # and stops after ~65 rows (0.1 and 0.8 ms, EXPLAIN ANALYZE).
+            models.Index(
+                fields=["full_name"],
+                condition=models.Q(is_active=True),
+                name="employee_active_name",
+            ),
+            # The search form's list of places (directory.forms.location_choices).
+            models.Index(
+                fields=["location"],
+                condition=models.Q(is_active=True),
+                name="employee_active_location",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

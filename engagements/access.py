@@ -106,14 +106,16 @@ def engagement_for(request: HttpRequest, pk: int, *, action: str | None = None) 
     person whose role may ever do that verb gets it (the state is the workflow's to
     check, so a late click hears "already accepted" instead of a 404)."""
     me = current_employee(request)
-    engagement = (
-        Engagement.objects.for_cards()
-        .select_related("program", "follows", "wrap_up__next_mentor")
-        .filter(pk=pk)
-        .first()
-    )
-    if engagement is None:
-        raise Http404("No such engagement.")
+    # get(), not first(): first() adds ORDER BY, and planning this eleven-table join is
+    # already most of its cost (~6 ms planning, 0.5 ms running at 100 000 engagements).
+    try:
+        engagement = (
+            Engagement.objects.for_cards()
+            .select_related("program", "follows", "wrap_up__next_mentor")
+            .get(pk=pk)
+        )
+    except Engagement.DoesNotExist:
+        raise Http404("No such engagement.") from None
     roles = roles_of(engagement, me)
     if engagement.state == Engagement.State.DRAFT and Role.PROTEGE not in roles:
         # A draft is the protégé's own work in progress.

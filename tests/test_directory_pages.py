@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from directory.forms import location_choices
 from directory.models import Employee, Skill
 from directory.search import search_employees
 from mentorship.demo import DEMO_LOGINS
@@ -172,3 +173,27 @@ def test_the_demo_company_has_one_head_of_people_and_believable_reporting_lines(
     assert john.manager.title == "Head of Engineering"
     heads = Employee.objects.filter(title__startswith="Head of")
     assert heads.count() == heads.values("department").distinct().count()  # one each
+
+
+def test_the_list_of_places_is_each_active_persons_place_once_in_order(django_assert_num_queries):
+    for place, active in [
+        ("Paris", True),
+        ("Berlin", True),
+        ("Paris", True),
+        ("", True),
+        ("Zurich", False),
+        ("Ålesund", True),
+    ]:
+        EmployeeFactory(location=place, is_active=active)
+    # What DISTINCT ... ORDER BY returns (the collation's order), read the slow way.
+    expected = list(
+        Employee.objects.active()
+        .exclude(location="")
+        .order_by("location")
+        .values_list("location", flat=True)
+        .distinct()
+    )
+    with django_assert_num_queries(1):
+        choices = location_choices()
+    assert choices == [("", "Anywhere")] + [(p, p) for p in expected]
+    assert "Zurich" not in dict(choices) and len(choices) == 4
