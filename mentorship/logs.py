@@ -21,10 +21,13 @@ SHARED_PROCESSORS = [
 ]
 
 
-# On a person's terminal (`make run`, a management command) a line per queued task and
-# the embedded broker's "no hostname" notice bury what matters, such as the demo logins.
+# On a person's terminal (`make run`, a management command) lines per queued, received
+# and finished task and the embedded broker's "no hostname" notice bury what matters,
+# such as the demo logins; failures still show. JSON logs for collectors keep them all.
 QUIET_FOR_PEOPLE = {
     "django_structlog.celery.receivers": {"level": "WARNING"},
+    "celery.worker.strategy": {"level": "WARNING"},
+    "celery.app.trace": {"level": "WARNING"},
     "kombu.connection": {"level": "ERROR"},
 }
 
