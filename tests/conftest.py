@@ -27,6 +27,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config):
+    # Hashing a password as production does (PBKDF2, a million rounds) takes about half a
+    # second here, and most tests sign several people in: the suite hashes with MD5.
+    # PBKDF2 stays available for a password that a separate production process has to
+    # check (tests/test_production.py).
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
