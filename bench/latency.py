@@ -424,7 +424,8 @@ def seen_in(body: str) -> Seen:
 
 
 def check(target: Target, status: int, body: str) -> str | None:
-    """What is wrong with this response, if anything."""
+    """What is wrong with this response, if anything (for a Target here, or a Page of
+    bench/pages.py: both say their path, whether they are htmx, what they expect)."""
     if status != 200:
         return f"status {status}"
     if target.path != BASELINE and ("<html" in body) == target.htmx:

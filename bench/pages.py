@@ -47,6 +47,7 @@ from latency import (
     HOST,
     PASSWORD,
     Client,
+    check,
     ensure_database,
     free_port,
     git_commit,
@@ -240,16 +241,6 @@ def send(client: Client, page: Page) -> tuple[int, str, float]:
     return client.request("POST", page.path, headers=headers, body=urlencode(page.form))
 
 
-def problem(page: Page, status: int, body: str) -> str | None:
-    if status != 200:
-        return f"status {status}"
-    if page.path != BASELINE and ("<html" in body) == page.htmx:
-        return "partial and full page mixed up"
-    if page.expect and page.expect not in body:
-        return f"no {page.expect} in the response"
-    return None
-
-
 def one_connection(clients: dict, plan: list[Page], rounds: int, warmup: int) -> list[Result]:
     results = [Result(p) for p in plan]
     order = list(range(len(plan)))
@@ -260,7 +251,7 @@ def one_connection(clients: dict, plan: list[Page], rounds: int, warmup: int) ->
             page = plan[i]
             client = clients[page.persona]
             status, body, elapsed = send(client, page)
-            if wrong := problem(page, status, body):
+            if wrong := check(page, status, body):
                 results[i].failures.append(wrong)
                 continue
             results[i].queries.add(client.headers.get("X-Queries", "?"))

@@ -13,7 +13,7 @@ MAX_QUERY_LENGTH = 100
 MAX_WRAPUP_REMINDER_DAYS = 14
 
 
-def days_field(name: str, low: int, high: int, why: str) -> forms.IntegerField:
+def rule_field(name: str, low: int, high: int, why: str) -> forms.IntegerField:
     """A whole number of days (or a count) in [low, high], with one message for every
     way to miss it: the person reads the limit and the reason."""
     message = f"{Program.RULES[name]}: a whole number from {low} to {high}. {why}"
@@ -30,25 +30,25 @@ class RulesForm(forms.Form):
     """All the rules at once: a reminder's day only makes sense beside the day it
     reminds of, so they are checked together."""
 
-    max_goals = days_field(
+    max_goals = rule_field(
         "max_goals", 1, 2, "The method keeps an engagement to one or two targeted goals."
     )
-    max_peers = days_field(
+    max_peers = rule_field(
         "max_peers", 0, 2, "A mentor's hour serves at most three people: the protégé and two peers."
     )
-    max_length_days = days_field(
+    max_length_days = rule_field(
         "max_length_days", 1, 180, "Micro-mentoring is short: at most six months."
     )
-    expire_after_days = days_field(
+    expire_after_days = rule_field(
         "expire_after_days", 2, 60, "A mentor needs a day to answer, and a reminder before then."
     )
-    remind_unanswered_after_days = days_field(
+    remind_unanswered_after_days = rule_field(
         "remind_unanswered_after_days", 1, 59, "It must come before the proposal expires."
     )
-    remind_before_end_days = days_field(
+    remind_before_end_days = rule_field(
         "remind_before_end_days", 0, 179, "0 reminds on the last day itself."
     )
-    remind_wrapup_after_days = days_field(
+    remind_wrapup_after_days = rule_field(
         "remind_wrapup_after_days",
         1,
         MAX_WRAPUP_REMINDER_DAYS,

@@ -1,11 +1,13 @@
 """The controls of issue 11 in a real browser, JavaScript on and off: "See your history"
 on My engagements and its pages, and the programme list's Older / Newer pages."""
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser import assert_accessible
-from tests.factories import engagement_between
+from tests.factories import engagement_between, programme_today
 from tests.test_scale import add_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +48,7 @@ def test_mentor_opens_their_history_and_pages_through_it(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_admin_pages_through_every_engagement_older_then_newer(
-    browser_as, admin, mentor, javascript, tmp_path
+    browser_as, admin, mentor, program, javascript, tmp_path
 ):
     add_history(mentor, 45)
     page = browser_as(admin, "/engagements/programme/", javascript=javascript)
@@ -76,3 +78,18 @@ def test_admin_pages_through_every_engagement_older_then_newer(
     expect(page.get_by_role("link", name="Engagement of long ago 0000")).to_be_visible()
     page.get_by_role("link", name="Clear").click()
     expect(page.get_by_label("Person or title")).to_have_value("")
+
+    # The period, department and programme fields (the report's links fill them in).
+    before_any = programme_today() - dt.timedelta(days=500)
+    page.get_by_label("Proposed until").fill(before_any.isoformat())
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("heading", name="0 engagements")).to_be_visible()
+    page.get_by_label("Proposed until").fill("")
+    page.get_by_label("Proposed from").fill(before_any.isoformat())
+    page.get_by_label("Department").select_option(label=mentor.department.name)
+    page.get_by_label("Programme", exact=True).select_option(label=program.name)
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("heading", name="45 engagements")).to_be_visible()
+    expect(page.get_by_label("Department")).to_have_value(str(mentor.department.pk))
+    page.get_by_role("main").get_by_role("link", name="Programme settings").click()
+    expect(page.get_by_role("heading", name=f"Programme settings: {program.name}")).to_be_visible()
