@@ -160,6 +160,26 @@ class Employee(models.Model):
                 condition=models.Q(is_active=True),
                 name="employee_active_name",
             ),
+            # Suggestions rank people by level, load, department and name: everyone open
+            # to mentoring who knows a skill (engagements.matching.suggest_mentors), 2 700
+            # people for a common one at 10 000 employees, or everyone learning it
+            # (suggest_peers). From the table, PostgreSQL read every wide row (bio, search
+            # vector: 1 900 pages) to sort them, 15 ms and 7 ms; from this narrow index
+            # (an index-only scan of ~80 pages) 5 ms and 2 ms (EXPLAIN ANALYZE).
+            models.Index(
+                fields=[
+                    "id",
+                    "level",
+                    "department",
+                    "full_name",
+                    "open_to_mentoring",
+                    "mentoring_load",
+                    "mentoring_capacity",
+                    "snoozed_until",
+                ],
+                condition=models.Q(is_active=True),
+                name="employee_active_ranking",
+            ),
             # The search form's list of places (directory.forms.location_choices).
             models.Index(
                 fields=["location"],

@@ -33,7 +33,6 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVector,
     SearchVectorExact,
-    SearchVectorField,
     TrigramWordSimilarity,
 )
 from django.db import connection, transaction
@@ -73,13 +72,6 @@ class Levenshtein(Func):
     function = "levenshtein"
     template = "%(function)s(%(expressions)s)::float"
     output_field = FloatField()
-
-
-class Weighted(Func):
-    """The lexemes of a search vector with one weight: where in the profile a word is."""
-
-    template = "ts_filter(%(expressions)s, '{%(weight)s}')"
-    output_field = SearchVectorField()
 
 
 # For every typed word: its English stem, then the vocabulary words that start with it
@@ -139,13 +131,16 @@ def corrected_query(text: str) -> str | None:
     return _tsquery(corrections(words_of(text)), " & ")
 
 
-def _tsquery(found: dict[str, tuple[str, set[str]]], operator: str) -> str | None:
-    # A word with no match anywhere is not in `found`: dropped rather than emptying the
-    # results.
+def _tsquery(found: dict[str, tuple[str, set[str]]], operator: str, weight: str = "") -> str | None:
+    """`weight` ("A", "B"...) matches only lexemes of that weight: where in the profile.
+    A word with no match anywhere is not in `found`: dropped, not emptying the results."""
     if not found:
         return None
+    label = f":{weight}" if weight else ""
     return operator.join(
-        "(" + " | ".join(sorted({f"{_lexeme(stem)}:*", *map(_lexeme, fixes)})) + ")"
+        "("
+        + " | ".join(sorted({f"{_lexeme(stem)}:*{weight}", *(_lexeme(f) + label for f in fixes)}))
+        + ")"
         for stem, fixes in found.values()
     )
 
@@ -169,10 +164,18 @@ def _postgres_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
             employee_id=OuterRef("pk"), skill__in=skills.filter(words=any_word).values("pk")
         )
     )
+    # The tier by weight: a query whose lexemes carry the weight ('negoti':*A) matches
+    # the stored vector as it is. Filtering the vector by weight first (ts_filter) copied
+    # it for every match: 12 ms instead of 6 ms for "negotiation"'s 3 600 matches.
     tier = Case(
         *[
-            When(SearchVectorExact(Weighted("search_vector", weight=w), any_word), then=n)
-            for n, w in enumerate("abc")
+            When(
+                search_vector=SearchQuery(
+                    _tsquery(found, " | ", weight=w), search_type="raw", config="simple"
+                ),
+                then=n,
+            )
+            for n, w in enumerate("ABC")
         ],
         When(learning, then=4),
         default=3,

@@ -128,6 +128,26 @@ class TestDirectoryPage:
         assert len(second.context["page"].object_list) == 5
         assert "skill=pricing&amp;page=2" in first.content.decode()
 
+    def test_search_pages_hold_every_match_once_in_the_ranked_order(self, protege, as_user):
+        """Pages rank on ids first, then read their rows (directory.paging): across the
+        pages, every match once, in the order of the one-query ranking."""
+        for i in range(23):
+            EmployeeFactory(full_name=f"Pat Pricer {i:02d}", skills=["Pricing"])
+        for i in range(9):
+            EmployeeFactory(full_name=f"Bo Bio {i:02d}", bio="I dabble in pricing.")
+        for i in range(8):
+            EmployeeFactory(full_name=f"Lee Learner {i:02d}", interests=["Pricing"])
+        client = as_user(protege)
+        seen = []
+        for number in (1, 2):
+            page = client.get(reverse("directory:index"), {"q": "pricing", "page": number})
+            seen += [e.pk for e in page.context["page"].object_list]
+        ranked = [e.pk for e in search_employees(Employee.objects.active(), "pricing")]
+        assert len(ranked) == 40
+        assert seen == ranked
+        tiers = [e.search_tier for e in search_employees(Employee.objects.active(), "pricing")]
+        assert tiers == [0] * 23 + [3] * 9 + [4] * 8
+
     def test_nobody_found_says_so_kindly(self, protege, as_user):
         response = as_user(protege).get(reverse("directory:index"), {"q": "xylophone"})
         assert "Nobody matches that yet" in response.content.decode()

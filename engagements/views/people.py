@@ -6,7 +6,6 @@ import logging
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from directory.forms import DirectorySearchForm, EmployeeImportForm
 from directory.importing import import_employees_csv
 from directory.logins import current_employee
 from directory.models import Employee, ImportRun
+from directory.paging import RankedPaginator
 from directory.tasks import import_file
 from engagements.access import programme_admin_required
 from engagements.matching import suggest_mentors
@@ -34,7 +34,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     employees = Employee.objects.active().for_listing()
     if form.is_bound and form.is_valid():
         employees = form.filter(employees)
-    page = Paginator(employees, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = RankedPaginator(employees, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
