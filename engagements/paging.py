@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 MAX_PAGE = 10_000
@@ -92,3 +93,19 @@ def count_up_to(queryset: QuerySet, cap: int) -> tuple[int, bool]:
     and whether there are more. A full COUNT(*) reads every matching row."""
     n = queryset.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def counted_together(**counts: tuple[QuerySet, int]) -> dict[str, int]:
+    """Several capped counts (queryset, cap) in one round trip, for the figures every
+    page shows in its navigation: one SELECT of scalar subqueries instead of a query
+    each (each costs its compilation and a round trip, ~1 ms on every page). Each
+    result is counted no further than cap + 1, like count_up_to."""
+    parts, params = [], []
+    for queryset, cap in counts.values():
+        sql, more = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
+        params += more
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(counts, row, strict=True))

@@ -4,32 +4,42 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from directory.logins import employee_of
-from engagements.access import is_programme_admin as check_admin
 from engagements.models import Engagement, Notification, Program
-from engagements.paging import count_up_to
+from engagements.paging import counted_together
 from mentorship.demo import DEMO_LOGINS
 
 UNREAD_BADGE_UP_TO = 99
+# Proposals expire within days: a mentor has a handful waiting, never this many.
+INBOX_BADGE_UP_TO = 999
 
 
 def site(request: HttpRequest) -> dict:
     """Site-wide template values. The navigation counts are callables, so a page that
     does not render the navigation (an htmx partial) runs none of their queries."""
 
-    def me():
-        return employee_of(request)
+    @cache
+    def navigation() -> dict[str, int]:
+        """Unread notifications, proposals waiting and whether I run a programme: one
+        query, made when the navigation is drawn (after the view's own changes)."""
+        me = employee_of(request)
+        if me is None:
+            return {"unread": 0, "inbox": 0, "admin": 0}
+        return counted_together(
+            # No further than a badge needs: a busy mentor's unread can run to thousands.
+            unread=(Notification.objects.for_person(me).unread(), UNREAD_BADGE_UP_TO),
+            inbox=(Engagement.objects.for_mentor(me).proposed(), INBOX_BADGE_UP_TO),
+            admin=(Program.objects.administered_by(me), 1),
+        )
 
     def is_programme_admin() -> bool:
-        return bool(me()) and check_admin(request.user, me())
+        # engagements.access.is_programme_admin's rule, counted with the badges.
+        return request.user.is_superuser or navigation()["admin"] > 0
 
     def unread_count() -> int:
-        # Counted no further than a badge needs: a busy mentor's unread can run to thousands.
-        if not me():
-            return 0
-        return count_up_to(Notification.objects.for_person(me()).unread(), UNREAD_BADGE_UP_TO)[0]
+        return min(navigation()["unread"], UNREAD_BADGE_UP_TO)
 
     def inbox_count() -> int:
-        return Engagement.objects.for_mentor(me()).proposed().count() if me() else 0
+        return min(navigation()["inbox"], INBOX_BADGE_UP_TO)
 
     @cache
     def programme_today():

@@ -212,3 +212,44 @@ def test_a_bad_cursor_is_the_first_page(as_user, admin, mentor):
         response = client.get("/engagements/programme/", params)
         assert response.status_code == 200
         assert response.content.decode().count("Engagement of long ago") == 3
+
+
+def test_the_navigation_counts_unread_waiting_and_programmes_in_one_query(
+    as_user, protege, mentor, program
+):
+    """Every full page shows the unread notifications, the proposals waiting and (for a
+    programme admin) the programme's links: one query for the three, on every page."""
+    waiting = engagement_between(protege, mentor, state="proposed")
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=mentor,
+            engagement=waiting,
+            kind=Notification.Kind.PROPOSAL_RECEIVED,
+            created_at=timezone.now(),
+            due_at=timezone.now(),
+            occasion=str(i),
+        )
+        for i in range(120)
+    )
+    client = as_user(mentor)
+
+    def navigation():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/directory/").content.decode()
+        counting = [
+            q["sql"]
+            for q in queries
+            if "engagements_notification" in q["sql"] or "engagements_program_admins" in q["sql"]
+        ]
+        return page, counting
+
+    page, counting = navigation()
+    assert len(counting) == 1
+    assert "99 unread" in page  # counted no further than the badge shows
+    assert re.search(r"Mentor inbox <span class=\"nav-count\">1<", page)
+    assert 'href="/engagements/programme/"' not in page
+
+    program.admins.add(mentor)
+    page, counting = navigation()
+    assert len(counting) == 1
+    assert 'href="/engagements/programme/"' in page
