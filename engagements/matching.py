@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Abs
 
 from directory.models import Employee, Skill
-from directory.search import skills_in_text
+from directory.skills import skills_in_text
 from engagements.models import Engagement, Participant, Program, WrapUp
 
 State = Engagement.State

@@ -193,3 +193,11 @@ def test_cards_say_who_is_available_to_mentor_now_and_the_filter_keeps_only_them
     results = html.decode()[html.decode().index('id="results"') :]
     assert free.full_name in results
     assert "Fred Full" not in results and "Sue Snoozed" not in results
+
+
+def test_the_search_makes_its_tsquery_once_per_query_not_once_per_row(company):
+    """The app's statements are prepared; in a generic plan `to_tsquery($1)` would be
+    called for every row ranked (3x slower for a common word at 10 000 employees)."""
+    sql = str(search_employees(Employee.objects.active(), "pyton negotiation").query)
+    assert sql.count("(SELECT to_tsquery(") >= 5  # the match, the rank, the three tiers
+    assert "@@ to_tsquery(" not in sql and "@@ (to_tsquery(" not in sql

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.models import Skill
-from directory.search import skills_in_text
+from directory.skills import skills_in_text
 from engagements import meetings, proposals
 from engagements.matching import suggest_mentors, suggest_peers
 from tests.factories import DepartmentFactory, EmployeeFactory, engagement_between, programme_today

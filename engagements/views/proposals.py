@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.logins import current_employee
-from directory.search import skills_in_text
+from directory.skills import skills_in_text
 from engagements import proposals, transitions
 from engagements.access import engagement_for
 from engagements.matching import suggest_mentors, suggest_peers
