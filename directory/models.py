@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 import zoneinfo
@@ -17,8 +18,10 @@ TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) i
 MAX_MATCH_REASONS = 3
 
 
+@functools.lru_cache(maxsize=50_000)
 def folded(word: str) -> str:
-    """Lower case without accents, as search compares words: "João" → joao."""
+    """Lower case without accents, as search compares words: "João" → joao. Remembered:
+    a page of search results folds the same few hundred words ~600 times (~5 ms)."""
     return "".join(
         c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
     )
