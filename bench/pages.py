@@ -158,6 +158,14 @@ def suggestions_form(goal: str) -> dict:
 def pages(found: dict, with_reports: bool) -> list[Page]:
     plan = [
         Page("`/health/` (trivial view)", PROTEGE, BASELINE),
+        # Not a page of the issue: the floor under every full page (session, the person,
+        # the navigation's figures, the layout) with a one-field form on it.
+        Page(
+            "layout floor: email settings (one field)",
+            PROTEGE,
+            "/engagements/notifications/settings/",
+            expect="Email settings",
+        ),
         Page(
             "programme list, search “negotiation”",
             ADMIN,
