@@ -201,3 +201,13 @@ def test_the_search_makes_its_tsquery_once_per_query_not_once_per_row(company):
     sql = str(search_employees(Employee.objects.active(), "pyton negotiation").query)
     assert sql.count("(SELECT to_tsquery(") >= 5  # the match, the rank, the three tiers
     assert "@@ to_tsquery(" not in sql and "@@ (to_tsquery(" not in sql
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "python"}])
+def test_the_directory_reads_the_programmes_date_once(company, protege, as_user, params):
+    """The search form, "Suggested for you" and every card's availability share one date."""
+    client = as_user(protege)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("directory:index"), params).status_code == 200
+    looked_up = [q for q in queries if 'FROM "engagements_program" WHERE' in q["sql"]]
+    assert len(looked_up) == 1, [q["sql"] for q in looked_up]

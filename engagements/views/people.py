@@ -30,30 +30,31 @@ logger = logging.getLogger(__name__)
 
 
 def directory(request: HttpRequest) -> HttpResponse:
-    form = DirectorySearchForm(request.GET or None, today=Program.default().today())
+    today = Program.default().today()  # the programme's date: who can mentor now
+    form = DirectorySearchForm(request.GET or None, today=today)
     employees = Employee.objects.active().for_listing()
     if form.is_bound and form.is_valid():
         employees = form.filter(employees)
     page = RankedPaginator(employees, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    # The cards' availability reads the same date (no second look-up of the programme).
+    context = {"form": form, "page": page, "query": query.urlencode(), "programme_today": today}
     # Live search asks only for the results; a plain GET (or htmx restoring history)
     # gets the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "directory/directory.html#results" if partial else "directory/directory.html"
     if not partial and not request.GET.get("q"):
-        context["suggested"] = suggested_for(current_employee(request))
+        context["suggested"] = suggested_for(current_employee(request), today)
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-def suggested_for(me: Employee) -> list:
+def suggested_for(me: Employee, today: dt.date) -> list:
     """The directory's "Suggested for you": a hint, not a decision (proposing checks
     capacity again), so it may be a few minutes old. Cached per person and per
     programme day; the propose page's suggestions are always computed afresh."""
-    today = Program.default().today()
 
     def compute() -> list:
         return suggest_mentors(me, list(me.interests.all()[:3]), today=today, limit=3)
