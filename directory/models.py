@@ -10,9 +10,10 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+
+from directory.links import fast_reverse
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
 MAX_MATCH_REASONS = 3
@@ -195,7 +196,7 @@ class Employee(models.Model):
         return self.full_name
 
     def get_absolute_url(self) -> str:
-        return reverse("directory:employee", args=[self.pk])
+        return fast_reverse("directory:employee", args=[self.pk])
 
     @property
     def first_name(self) -> str:

@@ -5,7 +5,6 @@ secret key in var/, Celery on a filesystem broker, emails written to var/mail/.
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and EMAIL_*.
 """
 
-import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -15,47 +14,12 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from mentorship.env import env_bool, env_int, env_list, env_networks, env_str
 from mentorship.logs import structured_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name} must be true or false, not {value!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    try:
-        return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
-    except ValueError as error:
-        raise ValueError(f"{name} must list IP addresses or networks: {error}") from None
 
 
 def _secret_key(debug: bool) -> str:
@@ -138,7 +102,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "mentorship.urls"
 # Django's widget templates, the hot ones written in Python (same output, a fraction of
-# the time): a page of forms rendered ~120 widget templates (mentorship/form_renderer.py).
+# the time): a page of forms rendered ~120 widget templates (mentorship/form_renderer.py);
+# {% url %} without a reverse() per link (mentorship/url_tag.py, the builtin below).
 FORM_RENDERER = "mentorship.form_renderer.FastTemplates"
 WSGI_APPLICATION = "mentorship.wsgi.application"
 
@@ -154,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mentorship.context_processors.site",
             ],
+            "builtins": ["mentorship.url_tag"],
         },
     }
 ]

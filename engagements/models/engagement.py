@@ -7,8 +7,8 @@ import datetime as dt
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.urls import reverse
 
+from directory.links import fast_reverse
 from directory.models import Employee
 from engagements.models.lookups import EqualsAny
 from engagements.models.programme import Program
@@ -190,7 +190,7 @@ class Engagement(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("engagements:detail", args=[self.pk])
+        return fast_reverse("engagements:detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
