@@ -103,7 +103,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "mentorship.urls"
 # Django's widget templates, the hot ones written in Python (same output, a fraction of
 # the time): a page of forms rendered ~120 widget templates (mentorship/form_renderer.py);
-# {% url %} without a reverse() per link (mentorship/url_tag.py, the builtin below).
+# {% url %} without a reverse() per link (mentorship/template_builtins.py, the builtins below).
 FORM_RENDERER = "mentorship.form_renderer.FastTemplates"
 WSGI_APPLICATION = "mentorship.wsgi.application"
 
@@ -119,7 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mentorship.context_processors.site",
             ],
-            "builtins": ["mentorship.url_tag"],
+            "builtins": ["mentorship.template_builtins"],
         },
     }
 ]

@@ -1,6 +1,8 @@
 """Links built without a reverse() per link (directory.links, the {% url %} builtin):
 the same URLs as reverse() for every pattern of the project, under any script prefix."""
 
+import datetime as dt
+
 import pytest
 from django.template import Context, Template
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
@@ -88,3 +90,18 @@ def test_the_url_tag_is_djangos_with_remembered_links():
     )
     with pytest.raises(NoReverseMatch):
         Template("{% url 'no-such-page' %}").render(Context())
+
+
+@pytest.mark.parametrize("fmt", ["j M", "j M Y", "D j F Y", None])
+def test_the_date_filter_is_djangos_for_dates_and_times(fmt):
+    from django.template.defaultfilters import date as django_date
+    from django.utils import timezone
+
+    day = dt.date(2026, 11, 26)
+    moment = timezone.make_aware(dt.datetime(2026, 11, 26, 23, 30), dt.UTC)
+    template = Template("{{ day|date:fmt }}|{{ moment|date:fmt }}" if fmt else "{{ day|date }}")
+    expected = f"{django_date(day, fmt)}|{django_date(timezone.localtime(moment), fmt)}"
+    for _ in range(2):  # the second time from what the first remembered
+        assert template.render(Context({"day": day, "moment": moment, "fmt": fmt})) == (
+            expected if fmt else django_date(day)
+        )

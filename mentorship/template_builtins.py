@@ -1,12 +1,19 @@
-"""Django's {% url %} tag, its links built by directory.links.fast_reverse: the same
-URLs, without a reverse() for every row's link (~45 µs each, dozens a page). Installed
-for every template as a builtin (settings.TEMPLATES), so templates write {% url %}."""
+"""Two of Django's template builtins, made without repeating work per row: {% url %},
+its links built by directory.links.fast_reverse (~45 µs a reverse(), dozens a page), and
+|date for dates (not times), each day's text made once per format and language (~25 µs
+each, two a row). The same output as Django's; installed for every template as builtins
+(settings.TEMPLATES), so templates write {% url %} and |date as usual."""
+
+import datetime
+import functools
 
 from django import template
+from django.template.defaultfilters import date as django_date
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape
+from django.utils.translation import get_language
 
 from directory.links import fast_reverse
 
@@ -41,3 +48,17 @@ class FastURLNode(URLNode):
 def url(parser, token):
     node = django_url(parser, token)
     return FastURLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(value: datetime.date, arg: str | None, language: str | None) -> str:
+    return django_date(value, arg)
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def date(value, arg=None):
+    """Django's |date; a date (never a datetime, whose text depends on the time zone)
+    is formatted once per format and language."""
+    if type(value) is datetime.date:
+        return _day(value, arg, get_language())
+    return django_date(value, arg)
