@@ -18,12 +18,13 @@ def site(request: HttpRequest) -> dict:
     does not render the navigation (an htmx partial) runs none of their queries."""
 
     @cache
-    def navigation() -> dict[str, int]:
-        """Unread notifications, proposals waiting and whether I run a programme: one
-        query, made when the navigation is drawn (after the view's own changes)."""
+    def navigation() -> dict[str, tuple[int, bool]]:
+        """Unread notifications, proposals waiting and whether I run a programme, each
+        (count, more than the badge shows): one query, made when the navigation is
+        drawn (after the view's own changes)."""
         me = employee_of(request)
         if me is None:
-            return {"unread": 0, "inbox": 0, "admin": 0}
+            return {"unread": (0, False), "inbox": (0, False), "admin": (0, False)}
         return counted_together(
             # No further than a badge needs: a busy mentor's unread can run to thousands.
             unread=(Notification.objects.for_person(me).unread(), UNREAD_BADGE_UP_TO),
@@ -33,13 +34,7 @@ def site(request: HttpRequest) -> dict:
 
     def is_programme_admin() -> bool:
         # engagements.access.is_programme_admin's rule, counted with the badges.
-        return request.user.is_superuser or navigation()["admin"] > 0
-
-    def unread_count() -> int:
-        return min(navigation()["unread"], UNREAD_BADGE_UP_TO)
-
-    def inbox_count() -> int:
-        return min(navigation()["inbox"], INBOX_BADGE_UP_TO)
+        return request.user.is_superuser or navigation()["admin"][0] > 0
 
     @cache
     def programme_today():
@@ -50,8 +45,9 @@ def site(request: HttpRequest) -> dict:
     return {
         "SITE_NAME": settings.SITE_NAME,
         "is_programme_admin": is_programme_admin,
-        "unread_count": unread_count,
-        "inbox_count": inbox_count,
+        "unread_count": lambda: navigation()["unread"][0],
+        "unread_more": lambda: navigation()["unread"][1],  # "99+"
+        "inbox_count": lambda: navigation()["inbox"][0],
         "programme_today": programme_today,
         "demo_logins": DEMO_LOGINS if settings.DEBUG else [],
     }

@@ -253,3 +253,11 @@ def test_the_navigation_counts_unread_waiting_and_programmes_in_one_query(
     page, counting = navigation()
     assert len(counting) == 1
     assert 'href="/engagements/programme/"' in page
+
+    # My engagements shows the unread count beside its feed: the navigation's, not a
+    # second count, and it says when there are more than it counted.
+    with CaptureQueriesContext(connection) as queries:
+        home = client.get("/engagements/").content.decode()
+    counts = [q for q in queries if "COUNT(" in q["sql"] and "engagements_notification" in q["sql"]]
+    assert len(counts) == 1
+    assert re.search(r'id="notifications">Notifications <span class="nav-count">99\+<', home)

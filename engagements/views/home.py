@@ -20,7 +20,6 @@ from engagements.rules import Role, needed_action, roles_of
 
 State = Engagement.State
 NOTIFICATIONS_SHOWN = 15
-UNREAD_SHOWN_UP_TO = 99
 # Ended or cancelled this recently still counts as current: the wrap-up is due now.
 RECENTLY_ENDED = dt.timedelta(days=30)
 # A bound on the current list whatever happens (a person has a handful in practice).
@@ -53,7 +52,10 @@ def home(request: HttpRequest) -> HttpResponse:
             ("As mentor", groups[Role.MENTOR]),
             ("As peer", groups[Role.PEER]),
         ],
-        **notification_feed(me),
+        # The unread count is the navigation's (mentorship.context_processors).
+        "notifications": Notification.objects.for_person(me)
+        .select_related("engagement", "actor")
+        .order_by("-created_at", "-pk")[:NOTIFICATIONS_SHOWN],
     }
     return render(request, "engagements/home.html", context)
 
@@ -70,19 +72,6 @@ def history(request: HttpRequest) -> HttpResponse:
     number = PageForm(request.GET).number()
     page = Paginator(engagements, HISTORY_PAGE).get_page(number)
     return render(request, "engagements/history.html", {"me": me, "page": page})
-
-
-def notification_feed(me) -> dict:
-    """The latest notifications and the unread count, counted no further than the badge
-    shows ("99+"): a busy mentor's unread history can run to thousands."""
-    unread, more = count_up_to(Notification.objects.for_person(me).unread(), UNREAD_SHOWN_UP_TO)
-    return {
-        "notifications": Notification.objects.for_person(me)
-        .select_related("engagement", "actor")
-        .order_by("-created_at", "-pk")[:NOTIFICATIONS_SHOWN],
-        "unread": unread,
-        "unread_more": more,
-    }
 
 
 def by_role(engagements: list[Engagement], me) -> tuple[list, dict]:
