@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Abs
 
 from directory.models import Employee, Skill
+from directory.paging import page_of
 from directory.skills import skills_in_text
 from engagements.models import Engagement, Participant, Program, WrapUp
 
@@ -223,37 +224,27 @@ def suggest_peers(
                 ).exclude(answer=Participant.Answer.DECLINED)
             )
         )
-    band = Case(
-        When(level__gte=protege.level - 1, level__lte=protege.level + 1, then=Value(0)),
-        default=Value(1),
-    )
-    same_department = Case(
-        When(department_id=protege.department_id, then=Value(0)), default=Value(1)
-    )
     candidates = (
         Employee.objects.active()
         .filter(Exists(interest))
         .exclude(pk__in=excluded)
         .exclude(with_mentor)
-    )
-    # Ranked on ids and sort keys only (from the narrow `employee_active_ranking` index),
-    # then the few rows shown are read in full: see suggest_mentors.
-    ranked = list(
-        candidates.order_by(band, same_department, "full_name", "pk").values_list("pk", flat=True)[
-            :limit
-        ]
-    )
-    found = (
-        Employee.objects.filter(pk__in=ranked)
         .annotate(
             wants=Subquery(interest.values("name")[:1]),
-            band=band,
-            same_department=same_department,
+            band=Case(
+                When(level__gte=protege.level - 1, level__lte=protege.level + 1, then=Value(0)),
+                default=Value(1),
+            ),
+            same_department=Case(
+                When(department_id=protege.department_id, then=Value(0)), default=Value(1)
+            ),
         )
         .select_related("department")
-        .in_bulk()
+        .order_by("band", "same_department", "full_name", "pk")
     )
-    people = [found[pk] for pk in ranked if pk in found]
+    # Ranked on ids and sort keys (from the narrow `employee_active_ranking` index),
+    # then only the rows shown are read: see suggest_mentors.
+    people = page_of(candidates, limit)
     suggestions = []
     for person in people:
         reasons = [f"Also wants to learn {person.wants}"]
