@@ -69,9 +69,10 @@ def structured_logging(log_format: str, level: str) -> dict:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
-        # Django's own "Bad Request: /path" would be a second line for every 4xx.
+        # Django's own "Bad Request: /path" or "Internal Server Error: /path" would be a
+        # second line for every 4xx or 5xx, with the path: request_failed says it all.
         "loggers": {
-            "django.request": {"level": "ERROR"},
+            "django.request": {"level": "CRITICAL"},
             **(QUIET_FOR_PEOPLE if log_format == "console" else {}),
         },
     }
@@ -87,6 +88,15 @@ def note_start(request: HttpRequest, log_kwargs: dict[str, Any], **kwargs) -> No
 def describe_request(
     request: HttpRequest, response: HttpResponse, log_kwargs: dict[str, Any], **kwargs
 ) -> None:
+    describe(request, log_kwargs)
+
+
+@receiver(signals.bind_extra_request_failed_metadata)
+def describe_failure(request: HttpRequest, log_kwargs: dict[str, Any], **kwargs) -> None:
+    describe(request, log_kwargs)  # a 500 as well: its path may carry a token or a name
+
+
+def describe(request: HttpRequest, log_kwargs: dict[str, Any]) -> None:
     match = request.resolver_match
     started = getattr(request, STARTED, None)
     del log_kwargs["request"]  # "GET /full/path?query": the path is said as its pattern

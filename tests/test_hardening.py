@@ -178,6 +178,25 @@ def test_each_request_logs_one_line_with_its_pattern_status_duration_and_user(
     assert f"/engagements/{engagement.pk}/" not in said and "Secret" not in said
 
 
+def test_a_failing_request_logs_its_pattern_never_its_path(protege, as_user, caplog, monkeypatch):
+    def broken(form):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("engagements.views.home.PageForm.number", broken)
+    client = as_user(protege)
+    client.raise_request_exception = False
+    with caplog.at_level(logging.INFO):
+        response = client.get("/engagements/history/?page=2&q=Secret")
+    assert response.status_code == 500
+    [line] = [r.msg for r in caplog.records if r.name == "django_structlog.middlewares.request"]
+    assert line["event"] == "request_failed"
+    assert line["route"] == "/engagements/history/"
+    assert line["status"] == 500
+    said = "\n".join(str(r.msg) + str(r.getMessage()) for r in caplog.records)
+    assert "Secret" not in said and "history/?page" not in said
+    assert not [r for r in caplog.records if r.name == "django.request"]
+
+
 # --- Sessions and two-factor ---------------------------------------------------------
 
 
