@@ -198,6 +198,9 @@ ACCOUNT_RATE_LIMITS = {
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# A code from the 30 seconds before or after is accepted too (RFC 6238's advice): a
+# phone's clock drifts, and a code typed as its window closes still works.
+MFA_TOTP_TOLERANCE = 1
 # Programme admins see everyone's participation: when on, they must set up two-factor
 # authentication before any other page (mentorship.middleware.ProgrammeAdminMFAMiddleware).
 MFA_REQUIRED_FOR_PROGRAMME_ADMINS = env_bool("MFA_REQUIRED_FOR_PROGRAMME_ADMINS", default=False)

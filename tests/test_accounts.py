@@ -1,8 +1,10 @@
 """Signing in: who may sign up, verification, rate limits, two-factor, who sees what."""
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     SECRET_SESSION_KEY,
@@ -145,6 +147,26 @@ def test_anyone_can_turn_on_two_factor_and_then_needs_the_code(client, protege):
     assert client.get(reverse("directory:index")).status_code == 302
     client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
     assert client.get(reverse("directory:index")).status_code == 200
+
+
+def test_a_code_from_the_half_minute_before_still_works_and_an_older_one_does_not(client, protege):
+    """A phone's clock drifts, and a code typed as its window closes arrives in the next
+    one: one 30-second step either way is accepted (MFA_TOTP_TOLERANCE), never more."""
+    start = dt.datetime(2026, 11, 26, 12, 0, 5, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        sign_in(client, protege.email)
+        page = client.get(reverse("mfa_activate_totp"))
+        if page.status_code == 302:  # sensitive: confirm the password first
+            client.post(page["Location"], {"password": PASSWORD})
+        assert client.get(reverse("mfa_activate_totp")).status_code == 200
+        secret = client.session[SECRET_SESSION_KEY]
+        code = current_code(secret)
+        clock.shift(60)  # two windows later: refused
+        client.post(reverse("mfa_activate_totp"), {"code": code})
+        assert not Authenticator.objects.filter(user=protege.user, type="totp").exists()
+        clock.shift(-30)  # the next window: still accepted
+        client.post(reverse("mfa_activate_totp"), {"code": code})
+        assert Authenticator.objects.filter(user=protege.user, type="totp").exists()
 
 
 def test_the_health_check_needs_no_login(client):

@@ -109,10 +109,12 @@ def test_browser_tests_catch_any_policy_violation(browser_as, protege, live_serv
 
     page.route(live_server.url + "/engagements/", slipped)
     report = reverse("csp_report")
-    with page.expect_response(lambda response: response.url.endswith(report)) as sent:
+    with (
+        page.expect_console_message(lambda message: "style-src" in message.text),
+        page.expect_response(lambda response: response.url.endswith(report)) as sent,
+    ):
         page.reload()
     assert sent.value.status == 204  # the browser's own report, accepted and logged
-    page.wait_for_timeout(200)
     assert any("style-src" in v for v in browser_as.csp_violations), browser_as.csp_violations
     browser_as.csp_violations.clear()  # seen: the fixture must not fail this test for it
 
