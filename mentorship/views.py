@@ -22,8 +22,8 @@ logger = structlog.get_logger(__name__)
 def health(request: HttpRequest) -> HttpResponse:
     """The app answers and the database too. Also the trivial view the benchmarks in
     bench/ measure against."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    if problem := _database():
+        return HttpResponse(problem, status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -42,7 +42,11 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def readyz(request: HttpRequest) -> HttpResponse:
     """Readiness: send this process traffic only when the database and the broker answer
     and every migration is applied. Says which part is not ready."""
-    problems = [problem for check in (_database, _broker, _migrations) if (problem := check())]
+    database = _database()
+    # Migrations are looked at only when the database answers: a database that is down
+    # is reported once.
+    checks = [database, _broker(), "" if database else _migrations()]
+    problems = [problem for problem in checks if problem]
     if problems:
         return HttpResponse("\n".join(problems), status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
@@ -73,8 +77,8 @@ _all_migrated = False
 
 def _migrations() -> str:
     global _all_migrated
-    if _all_migrated or _database():
-        return ""  # a database that is down is reported once, above
+    if _all_migrated:
+        return ""
     executor = MigrationExecutor(connection)
     unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if unapplied:
@@ -103,7 +107,10 @@ MAX_REPORT_BYTES = 16_384
 @require_POST
 def csp_report(request: HttpRequest) -> HttpResponse:
     """Log a browser's report of a Content-Security-Policy violation (report-uri)."""
-    if int(request.headers.get("Content-Length") or 0) > MAX_REPORT_BYTES:
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit():
+        return HttpResponse("Not a report.", status=400, content_type="text/plain")
+    if int(length) > MAX_REPORT_BYTES:
         return HttpResponse("Too large for a report.", status=413, content_type="text/plain")
     try:
         report = json.loads(request.body).get("csp-report")

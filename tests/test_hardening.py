@@ -299,3 +299,20 @@ def test_production_refuses_a_weak_secret_key(key):
     )
     assert result.returncode != 0
     assert "SECRET_KEY is too weak" in result.stderr
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e9"])
+def test_a_report_with_a_nonsense_length_is_refused(client, length):
+    response = client.post(
+        reverse("csp_report"), b"{}", content_type="application/csp-report", CONTENT_LENGTH=length
+    )
+    assert response.status_code == 400
+
+
+def test_health_says_the_database_is_down_and_readiness_says_it_once(client, monkeypatch):
+    monkeypatch.setattr(views, "_database", lambda: "database: down")
+    assert client.get(reverse("health")).status_code == 503
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 503
+    assert response.content.decode().count("database: down") == 1
+    assert "migrations" not in response.content.decode()
