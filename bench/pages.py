@@ -18,8 +18,7 @@ It also records each page's SQL query count (the `X-Queries` header, sent only b
 the bench serves bench/settings.py, which adds a query counter), its response size,
 and the largest resident set (VmHWM) any gunicorn worker reached. The table is printed
 and written to bench/results/pages.md; the exit status is non-zero if any response was
-not the page asked for. The reports page is measured when its URL exists, and skipped
-with a note otherwise.
+not the page asked for.
 
     .venv/bin/python bench/pages.py [--rounds 60] [--warmup 5] [--burst 2.0]
 """
@@ -31,7 +30,6 @@ import os
 import random
 import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,6 +42,7 @@ from urllib.parse import urlencode, urlsplit
 import psycopg
 from latency import (
     BASELINE,
+    EMAIL,
     HOST,
     PASSWORD,
     Client,
@@ -53,6 +52,7 @@ from latency import (
     git_commit,
     manage,
     server_env,
+    start_gunicorn,
     stop,
     vacuum_analyze,
     wait_until_healthy,
@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "pages.md"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mentorship_pages_bench"
 EMPLOYEES, ENGAGEMENTS = 10_000, 100_000
-PROTEGE = "priya.patel@example.com"
+PROTEGE = EMAIL  # the demo protégé
 MENTOR = "daniel.okafor@example.com"
 ADMIN = "helen.park@example.com"
 CONNECTIONS = 16
@@ -155,7 +155,7 @@ def suggestions_form(goal: str) -> dict:
     }
 
 
-def pages(found: dict, with_reports: bool) -> list[Page]:
+def pages(found: dict) -> list[Page]:
     plan = [
         Page("`/health/` (trivial view)", PROTEGE, BASELINE),
         # Not a page of the issue: the floor under every full page (session, the person,
@@ -220,18 +220,8 @@ def pages(found: dict, with_reports: bool) -> list[Page]:
         )
     if found["running"]:
         plan.append(Page("engagement page", PROTEGE, f"/engagements/{found['running']}/"))
-    if with_reports:
-        plan.append(Page("reports", ADMIN, "/reports/"))
+    plan.append(Page("reports", ADMIN, "/reports/"))
     return plan
-
-
-def reports_url_exists(env: dict[str, str]) -> bool:
-    probe = (
-        "import django; django.setup(); from django.urls import resolve, Resolver404\n"
-        "try:\n    resolve('/reports/')\nexcept Resolver404:\n    raise SystemExit(1)"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True)
-    return done.returncode == 0
 
 
 # --- Requests ----------------------------------------------------------------------------
@@ -328,7 +318,7 @@ def command_line() -> str:
     return shlex.join([python, os.path.relpath(__file__, ROOT), *sys.argv[1:]])
 
 
-def report(results: list[Result], found: dict, rss: float, notes: list[str], args) -> str:
+def report(results: list[Result], found: dict, rss: float, args) -> str:
     base = results[0]
     b50 = base.percentile(50)
     employees, engagements, mentor_total, mentor_waiting = found["counts"]
@@ -380,7 +370,6 @@ def report(results: list[Result], found: dict, rss: float, notes: list[str], arg
         "Pages outside a target: " + (", ".join(misses) if misses else "none") + ".",
         "Query counts and sizes show every value seen (a range means the page varied "
         "between requests).",
-        *notes,
     ]
     return "\n".join(lines) + "\n"
 
@@ -398,12 +387,9 @@ def main() -> int:
     if urlsplit(database_url).scheme not in ("postgres", "postgresql"):
         parser.error(f"DATABASE_URL must be a PostgreSQL URL, not {database_url!r}")
     ensure_database(database_url)
-    notes = []
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         scratch = Path(tmp)
         env = server_env(database_url, scratch) | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
-        if redis := os.environ.get("BENCH_REDIS_URL"):
-            env["REDIS_URL"] = redis
         manage(env, "migrate", "--no-input", "-v", "0")
         with psycopg.connect(database_url) as conn:
             (have,) = conn.execute("SELECT count(*) FROM engagements_engagement").fetchone()
@@ -412,25 +398,12 @@ def main() -> int:
             manage(env, "seed_demo", *size)
         vacuum_analyze(database_url)
         manage(env, "collectstatic", "--no-input", "-v", "0")
-        with_reports = reports_url_exists(env)
-        if not with_reports:
-            note = "The reports page (`/reports/`) does not exist on this branch: not measured."
-            print(note, file=sys.stderr)
-            notes.append(note)
         found = ids(database_url)
-        plan = pages(found, with_reports)
+        plan = pages(found)
 
         port = free_port()
         log = scratch / "gunicorn.log"
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                [str(gunicorn), "mentorship.wsgi", "-b", f"{HOST}:{port}", "-w", "2"],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        server = start_gunicorn(env, port, log)
         print(f"gunicorn pid {server.pid} on {HOST}:{port}", file=sys.stderr, flush=True)
         try:
             wait_until_healthy(server, port, log)
@@ -446,7 +419,7 @@ def main() -> int:
         finally:
             stop(server)
 
-    table = report(results, found, rss, notes, args)
+    table = report(results, found, rss, args)
     print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(table)
