@@ -99,7 +99,6 @@ def test_the_report_says_how_old_it_is_and_recompute_now_refreshes_it(browser_as
         )
         expect(funnel_count(page, "Proposed")).to_have_text("8")
         if javascript:
-            freshness.screenshot(path="/tmp/rcache-freshness.png")
             assert_accessible(page)
 
         # A new proposal: the cached report does not show it until it is recomputed.
