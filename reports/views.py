@@ -9,8 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from directory.logins import current_employee
-from engagements.access import programme_admin_required
+from engagements.access import programme_admin_required, programmes_run_by
 from engagements.models import Program
 from reports import cache, exports
 from reports.forms import ReportFilterForm
@@ -19,11 +18,9 @@ from reports.forms import ReportFilterForm
 def filter_form(request: HttpRequest, data=None) -> ReportFilterForm:
     """The filters from the query string (or the posted form); none means the last 12
     months."""
-    me = current_employee(request)
-    programmes = Program.objects.all() if request.user.is_superuser else me.administered_programs
     return ReportFilterForm(
         (request.GET if data is None else data) or {"period": "12m"},
-        programmes=programmes.all(),
+        programmes=programmes_run_by(request),
         today=Program.default().today(),
     )
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.logins import current_employee
-from engagements.access import programme_admin_required
+from engagements.access import programme_admin_required, programmes_run_by
 from engagements.forms import ProgrammeFilterForm
-from engagements.models import Engagement, Notification, Program
+from engagements.models import Engagement, Notification
 from engagements.paging import CursorForm, PageForm, count_up_to, keyset_page
 from engagements.rules import Role, needed_action, roles_of
 
@@ -111,12 +111,11 @@ def read_all(request: HttpRequest) -> HttpResponse:
 def programme(request: HttpRequest) -> HttpResponse:
     """Every engagement of the programme, read-only, for its admins (drafts excluded:
     they are the protégé's private work in progress)."""
-    me = current_employee(request)
     # The same rule as an engagement's page: admins see their own programmes only.
-    programmes = Program.objects.all() if request.user.is_superuser else me.administered_programs
-    form = ProgrammeFilterForm(request.GET or None, programmes=programmes.all())
+    programmes = programmes_run_by(request)
+    form = ProgrammeFilterForm(request.GET or None, programmes=programmes)
     engagements = (
-        Engagement.objects.filter(program__in=programmes.all())
+        Engagement.objects.filter(program__in=programmes)
         .exclude(state=State.DRAFT)
         .select_related("protege__department", "mentor__department")
     )
