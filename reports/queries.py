@@ -39,13 +39,6 @@ ANSWERED = Q(state__in=[*facets.RAN, State.DECLINED], decided_at__isnull=False)
 REACH_TARGET = 6  # distinct mentors a year: the method's aim
 
 
-class SubqueryCount(Subquery):
-    """The number of rows of a (correlated) subquery, 0 when none."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
-
-
 def joined_peers() -> Coalesce:
     joined = (
         Participant.objects.filter(engagement=OuterRef("pk"), answer=Participant.Answer.ACCEPTED)
@@ -57,42 +50,17 @@ def joined_peers() -> Coalesce:
     return Coalesce(Subquery(joined, output_field=IntegerField()), 0)
 
 
-def goals_with(outcome: str) -> Coalesce:
-    counted = (
-        Goal.objects.filter(engagement=OuterRef("pk"), outcome=outcome)
-        .order_by()
-        .values("engagement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def people_taking_part(scope: Scope) -> int:
-    """Distinct employees in an accepted engagement: protégés, mentors, joined peers."""
-    ran = engagements_in(scope).filter(RAN)
-    peers = Participant.objects.filter(
-        engagement__in=ran, answer=Participant.Answer.ACCEPTED
-    ).values_list("employee")
-    return ran.values_list("protege").union(ran.values_list("mentor"), peers.order_by()).count()
-
-
 def headline(scope: Scope, figures: dict | None = None) -> dict:
     """People taking part, engagements accepted and completed, goals met, minutes logged
     (from the facts' figures when the caller has them already)."""
-    figures = figures or lean_headline(scope)
+    figures = figures or folds.lean_headline(scope)
     return {
-        "people": figures["people"] if "people" in figures else people_taking_part(scope),
+        "people": figures["people"],
         "started": figures["ran"],
         "completed": figures["completed"],
         "goals_met": figures["goals_met"],
         "minutes": figures["minutes"],
     }
-
-
-def lean_headline(scope: Scope) -> dict:
-    """The headline's counts alone (for the previous period): one query."""
-    return folds.lean_headline(scope)
 
 
 def participation(scope: Scope, figures: dict) -> dict:
