@@ -16,8 +16,21 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 
 from engagements.models import Engagement, Goal, Meeting, Participant, Program
 
@@ -68,6 +81,22 @@ def proposed_between(
             part &= Q(proposed_at__lt=midnight(end + dt.timedelta(days=1), zone))
         condition |= part
     return engagements.filter(condition)
+
+
+def proposed_month(programs: Iterable[Program]):
+    """The first day of the month in which each engagement was proposed, by the same
+    clock as proposed_between (its own programme's zone): an engagement proposed on the
+    evening of 30 June in New York is June's, though it is already July in London."""
+    by_zone = defaultdict(list)
+    for program in programs:
+        by_zone[program.time_zone].append(program.pk)
+    months = [
+        When(program__in=ids, then=TruncMonth("proposed_at", tzinfo=zoneinfo.ZoneInfo(zone)))
+        for zone, ids in by_zone.items()
+    ]
+    if len(months) == 1:
+        return months[0].result  # one zone: no CASE to plan
+    return Case(*months, default=TruncMonth("proposed_at"), output_field=DateTimeField())
 
 
 def minutes_used():

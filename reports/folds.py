@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import F
-from django.db.models.functions import TruncMonth
 
+from engagements import facets
 from engagements.models import Goal, Meeting, Participant
 from reports.facts import COMPLETED, RAN, engagements_in
 from reports.forms import Scope
@@ -37,12 +37,11 @@ def groups(scope: Scope) -> dict | None:
     from one scan, or None where GROUPING SETS are not available."""
     if connection.vendor != "postgresql":
         return None
-    zone = scope.programs[0].zone if scope.programs else None
     rows = engagements_in(scope).values(
         "state",
         "protege_id",
         "decline_reason",
-        month=TruncMonth("proposed_at", tzinfo=zone),
+        month=facets.proposed_month(scope.programs),
         department=F("protege__department"),
     )
     sql, params = rows.query.sql_with_params()

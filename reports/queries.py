@@ -23,7 +23,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 
 from directory.models import Department, Employee
 from engagements import facets
@@ -108,13 +108,12 @@ def by_department(scope: Scope, groups: dict | None = None) -> list[dict]:
 
 
 def by_month(scope: Scope, groups: dict | None = None) -> list[dict]:
-    """Proposals and accepted engagements per month of the period (months in the first
-    programme's zone), every month shown, none left out for having no engagement."""
-    zone = scope.programs[0].zone if scope.programs else None
+    """Proposals and accepted engagements per month of the period (each engagement's
+    month in its programme's zone), every month shown, none left out for having none."""
     found = groups["months"] if groups is not None else None
     rows = (
         engagements_in(scope)
-        .annotate(month=TruncMonth("proposed_at", tzinfo=zone))
+        .annotate(month=facets.proposed_month(scope.programs))
         .values("month")
         .annotate(proposed=Count("pk"), started=Count("pk", filter=RAN))
         .order_by("month")
