@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from reports import exports
 from tests import report_data
 from tests.browser import assert_accessible
 from tests.report_data import NOW
@@ -108,3 +109,42 @@ def test_the_report_says_how_old_it_is_and_recompute_now_refreshes_it(browser_as
         page.get_by_role("button", name="Recompute now").click()
         expect(page).to_have_url(re.compile(r"/reports/\?period=30d$"))
         expect(funnel_count(page, "Proposed")).to_have_text("9")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_every_period_every_download_and_every_figure_link_works(
+    browser_as, live_server, javascript
+):
+    """The controls the walk-through above does not use: the other presets, each CSV
+    (a table with its header), each figure's link (the list of its engagements)."""
+    with time_machine.travel(NOW):
+        company = report_data.build(admin_password=True)
+        page = browser_as(company.admin, "/reports/?period=30d", javascript=javascript)
+        for value in ("quarter", "12m"):
+            page.get_by_label("Period", exact=True).select_option(value)
+            if not javascript:
+                page.get_by_role("button", name="Show").click()
+            expect(page).to_have_url(re.compile(rf"period={value}"))
+            expect(page.locator("#report-period")).to_be_visible()
+
+        page.get_by_text("The figures").click()  # the month table's CSV sits beside it
+        downloads = page.locator("#report a[download]")
+        names = downloads.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        tables = {re.search(r"/export/([\w-]+)\.csv", name).group(1) for name in names}
+        assert tables == set(exports.TABLES), names  # every table the report offers
+        for i in range(len(names)):
+            with page.expect_download() as download:
+                downloads.nth(i).click()
+            header = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
+            assert header.count(",") >= 1, (names[i], header)
+
+        figure_links = page.locator("#report a[href^='/engagements/programme/']")
+        count = figure_links.count()
+        assert count >= 20
+        for i in range(count):
+            link = figure_links.nth(i)
+            href = link.get_attribute("href")
+            link.click()
+            expect(page.locator("#list-title")).to_have_text(re.compile(r"^\d+\+? engagements?$"))
+            assert page.url == live_server.url + href
+            page.go_back()
