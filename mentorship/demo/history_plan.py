@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 from directory.models import Employee
 from engagements.models import Engagement
+from mentorship.demo import DEMO_LOGINS
 
 State = Engagement.State
-BUSY_MENTOR = "daniel.okafor@example.com"
-BUSY_PROTEGE = "priya.patel@example.com"
+# The demo's protégé and mentor are the history's busiest: the pages they open are the
+# ones a real company's history weighs on.
+BUSY_PROTEGE, BUSY_MENTOR = (login["email"] for login in DEMO_LOGINS[:2])
 
 
 @dataclass(slots=True)
