@@ -12,6 +12,11 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 from mentorship.env import env_bool, env_int, env_list, env_networks, env_str
@@ -25,7 +30,12 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 def _secret_key(debug: bool) -> str:
     if key := env_str("SECRET_KEY"):
         # Django's own bar for a strong key (security.W009): long and varied.
-        if not debug and (len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure")):
+        weak = (
+            len(key) < SECRET_KEY_MIN_LENGTH
+            or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+            or key.startswith(SECRET_KEY_INSECURE_PREFIX)
+        )
+        if not debug and weak:
             raise ImproperlyConfigured(
                 "SECRET_KEY is too weak for production (DEBUG is off): use at least 50 random "
                 "characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
