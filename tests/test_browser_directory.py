@@ -133,3 +133,32 @@ def test_my_profile_edit_saves_skills_and_interests(page: Page, live_server, pro
     expect(page.get_by_role("heading", level=1)).to_have_text("Priya Patel")
     expect(page.locator("#expertise + .tags").get_by_role("link", name="Excel")).to_be_visible()
     expect(page.locator("#interests + .tags")).to_contain_text("Public speaking")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_result_pages_go_forward_and_back_with_nobody_twice(
+    browser, live_server, demo_company, javascript
+):
+    """Each page of results reads its people's ids first (directory.paging): Next and
+    Previous, by htmx or by plain links, show each person once, in the same order."""
+    context = browser.new_context(java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        directory = reverse("directory:index")
+        sign_in(page, live_server, PRIYA, DEMO_PASSWORD, next=directory)
+        expect(page).to_have_url(live_server.url + directory)
+        meta = page.locator(".pagination .muted")
+        expect(meta).to_have_text(re.compile(r"^1–20 of \d+$"))
+        first = page.locator(".person-card h3").all_inner_texts()
+
+        page.get_by_role("link", name="Next").click()
+        expect(meta).to_have_text(re.compile(r"^21–40 of \d+$"))
+        expect(page).to_have_url(re.compile(r"[?&]page=2$"))
+        second = page.locator(".person-card h3").all_inner_texts()
+        assert len(first) == len(second) == 20 and not set(first) & set(second)
+
+        page.get_by_role("link", name="Previous").click()
+        expect(meta).to_have_text(re.compile(r"^1–20 of \d+$"))
+        assert page.locator(".person-card h3").all_inner_texts() == first
+    finally:
+        context.close()

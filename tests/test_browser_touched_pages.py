@@ -90,3 +90,20 @@ def test_a_background_import_page_shows_progress_then_the_report(javascript, bro
         expect(status).to_contain_text("Imported: 1 new")
     page.get_by_role("link", name="Import employees").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import employees")
+
+
+@JS
+def test_mark_all_read_empties_the_feeds_badge_and_the_navigations(
+    javascript, browser_as, protege, mentor
+):
+    engagement_between(protege, mentor, state="declined")
+    engagement_between(protege, mentor, state="active")
+    page = browser_as(protege, reverse("engagements:home"), javascript=javascript)
+    badge = page.locator("#notifications .nav-count")
+    expect(badge).to_contain_text("2")
+    expect(page.get_by_role("navigation", name="Main").first).to_contain_text("2 unread")
+    page.get_by_role("button", name="Mark all read").click()
+    expect(page).to_have_url(re.compile(reverse("engagements:home") + "$"))
+    expect(badge).to_have_count(0)
+    expect(page.get_by_role("navigation", name="Main").first).not_to_contain_text("unread")
+    assert not Notification.objects.filter(recipient=protege, read_at__isnull=True).exists()
