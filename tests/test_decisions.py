@@ -1,16 +1,19 @@
 """The mentor decides with one click: from the inbox, the engagement page or an email link."""
 
 import datetime as dt
+import re
 import threading
 
 import pytest
 import time_machine
 from django.db import connection, connections
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from engagements.models import Engagement, Event, Notification
 from engagements.tokens import make_token
+from engagements.views.decisions import DECLINE_FIELDS, decline_form
 from tests.factories import PASSWORD, EmployeeFactory, engagement_between
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +37,35 @@ def test_the_inbox_shows_each_proposal_as_a_card(protege, mentor, peer, as_user)
         "Not the right time for me",
     ]:
         assert text in html, text
+
+
+def test_each_card_has_its_own_decline_fields(protege, mentor, as_user):
+    # The inbox renders the blank fields once and gives each card its ids: the same
+    # HTML as drawing the form for each card, and no id twice on the page.
+    first, second = (engagement_between(protege, mentor, state="proposed") for _ in range(2))
+    html = as_user(mentor).get(INBOX).content.decode()
+    for engagement in (first, second):
+        fields = render_to_string(DECLINE_FIELDS, {"form": decline_form(engagement)})
+        assert f'id="decline-{engagement.pk}-message"' in fields
+        assert fields in html
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert "decline-0-" not in html
+
+
+def test_a_refused_decline_redraws_its_card_with_what_was_typed(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(mentor).post(
+        reverse("engagements:decline", args=[engagement.pk]),
+        {"reason": "other", "message": "", "suggested_mentor": "kenji@example.com"},
+        headers={"HX-Request": "true"},
+    )
+    card = response.content.decode()
+    assert "Write a short message" in card
+    assert f'id="decline-{engagement.pk}-suggested_mentor"' in card
+    assert 'value="kenji@example.com"' in card
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.PROPOSED
 
 
 def test_the_mentor_accepts_with_one_click_and_the_card_is_swapped(protege, mentor, as_user):

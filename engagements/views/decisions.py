@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.logins import current_employee
@@ -26,8 +27,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     proposals = list(
         Engagement.objects.for_mentor(me).proposed().for_cards().order_by("proposed_at", "pk")
     )
-    for engagement in proposals:
-        engagement.decline_form = decline_form(engagement)
+    with_decline_fields(proposals)
     recent = (
         Engagement.objects.for_mentor(me)
         .exclude(state__in=[Engagement.State.DRAFT, Engagement.State.PROPOSED])
@@ -46,7 +46,30 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def decline_form(engagement: Engagement, data=None) -> DeclineForm:
     # Each card has its own form: ids must stay unique with many cards on the page.
-    return DeclineForm(data, auto_id=f"decline-{engagement.pk}-%s")
+    return DeclineForm(data, auto_id=_decline_ids(engagement.pk) + "%s")
+
+
+def _decline_ids(pk: int) -> str:
+    return f"decline-{pk}-"
+
+
+def with_decline_fields(cards: list[Engagement], form: DeclineForm | None = None) -> None:
+    """Give each proposal card its decline fields (`engagement.decline_fields`): `form`
+    (a declined-with-errors card) or a blank form. Blank fields differ from card to card
+    only in their ids, so they are rendered once and each card gets its own ids: drawn
+    per card they were a fifth of the inbox's time (~0.4 ms a card)."""
+    if form is not None:
+        (card,) = cards
+        card.decline_fields = render_to_string(DECLINE_FIELDS, {"form": form})
+        return
+    # No engagement has the pk 0, and only ids and labels' `for` hold the prefix.
+    blank = render_to_string(DECLINE_FIELDS, {"form": DeclineForm(auto_id=_decline_ids(0) + "%s")})
+    for card in cards:
+        # The blank is escaped HTML; a new numeric id prefix keeps it so.
+        card.decline_fields = mark_safe(blank.replace(_decline_ids(0), _decline_ids(card.pk)))
+
+
+DECLINE_FIELDS = "engagements/_decline_fields.html"
 
 
 def mentor_options(mentor: Employee) -> list[Employee]:
@@ -82,7 +105,7 @@ def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -
     if error:
         engagement.refresh_from_db()
     if request.htmx:
-        engagement.decline_form = form or decline_form(engagement)
+        with_decline_fields([engagement], form)
         context = {"engagement": engagement, "me": access.me, "error": error}
         card = render_to_string("engagements/inbox.html#card", context, request)
         return HttpResponse(card + counters(request, access.me))
