@@ -200,6 +200,10 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "60/m/ip",
     # One reset email per address every few minutes, like allauth's verification emails.
     "reset_password": "60/m/ip,1/3m/key",
+    # Not an account action: CSP violation reports (mentorship.views.csp_report), which
+    # anyone may send and each of which writes a log line. A broken page sends a few per
+    # view; a flood from one address is dropped after this many.
+    "csp_report": "60/m/ip",
 }
 # The rate limits key on the client's address. Behind our TLS proxy every request comes
 # from the proxy, so X-Forwarded-For is believed, but only when the request comes from one

@@ -4,6 +4,7 @@ reports of Content-Security-Policy violations."""
 import json
 
 import structlog
+from allauth.core import ratelimit
 from celery import current_app
 from django import forms
 from django.contrib.auth.decorators import login_not_required
@@ -107,6 +108,10 @@ MAX_REPORT_BYTES = 16_384
 @require_POST
 def csp_report(request: HttpRequest) -> HttpResponse:
     """Log a browser's report of a Content-Security-Policy violation (report-uri)."""
+    # Counted per client address (behind our proxy too: directory.adapters) with the
+    # sign-in limits' counters, before any parsing.
+    if not ratelimit.consume(request, action="csp_report"):
+        return HttpResponse("Too many reports.", status=429, content_type="text/plain")
     length = request.headers.get("Content-Length") or "0"
     if not length.isdigit():
         return HttpResponse("Not a report.", status=400, content_type="text/plain")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from allauth.account import app_settings as account_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from celery import current_app
@@ -92,6 +93,24 @@ def test_an_oversized_report_is_refused(client):
     body = json.dumps({"csp-report": {"blocked-uri": "x" * 20_000}})
     response = client.post(reverse("csp_report"), body, content_type="application/csp-report")
     assert response.status_code == 413
+
+
+def test_a_flood_of_reports_from_one_address_is_dropped_unlogged(client, caplog):
+    # Anyone may send reports and each writes a log line: one address gets a budget.
+    body = json.dumps({"csp-report": {"blocked-uri": "inline"}})
+    budget = int(account_settings.RATE_LIMITS["csp_report"].split("/")[0])
+
+    def send(address: str) -> int:
+        return client.post(
+            reverse("csp_report"), body, content_type="application/csp-report", REMOTE_ADDR=address
+        ).status_code
+
+    assert {send("198.51.100.7") for _ in range(budget)} == {204}
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert send("198.51.100.7") == 429
+    assert not [r for r in caplog.records if "csp_violation" in str(r.msg)]
+    assert send("198.51.100.8") == 204  # another address still reports
 
 
 @pytest.mark.browser
