@@ -1,0 +1,58 @@
+"""gunicorn.conf.py sizes the web workers from the CPUs the process may use: in a container
+limited to 2 CPUs on a 64-core host that is 2, not 64 (129 workers would run out of memory).
+The cgroup v2 quota is read from a file, here a temporary one."""
+
+import os
+import runpy
+from pathlib import Path
+
+import pytest
+
+CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+
+
+@pytest.fixture
+def host_of_64_cores(monkeypatch):
+    """The process may run on 64 cores (its affinity), whatever the machine running this."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    return runpy.run_path(str(CONF))["usable_cpus"]
+
+
+def cpu_max(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "cpu.max"
+    path.write_text(text + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("quota", "cpus"),
+    [
+        ("max 100000", 64),  # no limit: the affinity
+        ("200000 100000", 2),  # docker run --cpus 2
+        ("150000 100000", 2),  # 1.5 CPUs round up
+        ("50000 100000", 1),  # half a CPU is still one
+        ("6400000 100000", 64),  # a quota above the affinity: the affinity
+    ],
+)
+def test_the_container_quota_caps_the_cpus_of_the_host(host_of_64_cores, tmp_path, quota, cpus):
+    assert host_of_64_cores(cpu_max(tmp_path, quota)) == cpus
+
+
+def test_without_a_cgroup_v2_quota_the_affinity_counts(host_of_64_cores, tmp_path):
+    assert host_of_64_cores(str(tmp_path / "missing" / "cpu.max")) == 64
+
+
+def test_the_affinity_caps_a_larger_quota(monkeypatch, tmp_path):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})  # taskset -c 0-2
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    usable_cpus = runpy.run_path(str(CONF))["usable_cpus"]
+    assert usable_cpus(cpu_max(tmp_path, "800000 100000")) == 3
+
+
+def test_workers_are_twice_the_usable_cpus_plus_one_unless_web_concurrency_says(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    conf = runpy.run_path(str(CONF))
+    assert conf["workers"] == 2 * conf["usable_cpus"]() + 1
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(CONF))["workers"] == 3
