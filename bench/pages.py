@@ -11,8 +11,8 @@ of the issue's table, interleaved with the trivial view `/health/` in the same r
 - one connection: each round requests every page once, in shuffled order; p50, p95,
   and the ratio of each to the trivial view's;
 - sixteen connections: for each page, a burst of the trivial view then a burst of the
-  page, sixteen clients at once; requests per second and the ratio to the trivial
-  view's bursts.
+  page, sixteen clients at once; requests per second (only the answers that were the
+  page asked for) and the ratio to the trivial view's bursts.
 
 It also records each page's SQL query count (the `X-Queries` header, sent only because
 the bench serves bench/settings.py, which adds a query counter), its response size,
@@ -26,6 +26,7 @@ not the page asked for.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import random
 import shlex
@@ -34,13 +35,18 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import psycopg
-from latency import (
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.latency import (  # noqa: E402
     BASELINE,
     EMAIL,
     HOST,
@@ -58,7 +64,6 @@ from latency import (
     wait_until_healthy,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "pages.md"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mentorship_pages_bench"
 EMPLOYEES, ENGAGEMENTS = 10_000, 100_000
@@ -261,19 +266,39 @@ def one_connection(clients: dict, plan: list[Page], rounds: int, warmup: int) ->
     return results
 
 
-def burst(signed_in: Client, page: Page, seconds: float) -> float:
-    """Requests per second with CONNECTIONS clients hammering one page."""
-    done = [0] * CONNECTIONS
+def tally(page: Page, answers: Iterable[tuple[int, str, float]]) -> tuple[int, list[str]]:
+    """How many answers were the page asked for, and what was wrong with the others. Only
+    the first count as throughput: a page that answered 500s fast must fail, not look fast."""
+    served, failures = 0, []
+    for status, body, _ in answers:
+        if wrong := check(page, status, body):
+            failures.append(wrong)
+        else:
+            served += 1
+    return served, failures
+
+
+def burst(signed_in: Client, page: Page, seconds: float) -> tuple[float, list[str]]:
+    """Pages served per second with CONNECTIONS clients hammering one page, and what was
+    wrong with the answers that were not the page."""
+    counted: list[tuple[int, list[str]]] = [(0, [])] * CONNECTIONS
     stop_at = time.perf_counter() + seconds
 
     def run(n: int) -> None:
         client = Client(signed_in.port)
         client.cookies = dict(signed_in.cookies)
-        while time.perf_counter() < stop_at:
-            status, _, _ = send(client, page)
-            if status == 200:
-                done[n] += 1
-        client.close()
+
+        def answers() -> Iterator[tuple[int, str, float]]:
+            while time.perf_counter() < stop_at:
+                yield send(client, page)
+
+        try:
+            counted[n] = tally(page, answers())
+        except (http.client.HTTPException, OSError) as error:
+            # No answer even on a fresh connection: a failure too, not a quiet thread.
+            counted[n] = (0, [f"no answer: {error!r}"])
+        finally:
+            client.close()
 
     started = time.perf_counter()
     threads = [threading.Thread(target=run, args=(n,)) for n in range(CONNECTIONS)]
@@ -281,15 +306,21 @@ def burst(signed_in: Client, page: Page, seconds: float) -> float:
         t.start()
     for t in threads:
         t.join()
-    return sum(done) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    served = sum(n for n, _ in counted)
+    return served / elapsed, [wrong for _, failures in counted for wrong in failures]
 
 
 def sixteen_connections(clients: dict, results: list[Result], seconds: float) -> None:
-    baseline = results[0].page
+    """Fills in each page's rate and the trivial view's beside it; the answers that were
+    not the page go to its failures, which fail the run as the one-connection rounds do."""
+    baseline = results[0]
     rates = []
     for r in results[1:]:
-        r.baseline_rate = burst(clients[baseline.persona], baseline, seconds)
-        r.rate = burst(clients[r.page.persona], r.page, seconds)
+        r.baseline_rate, wrong = burst(clients[baseline.page.persona], baseline.page, seconds)
+        baseline.failures += wrong
+        r.rate, wrong = burst(clients[r.page.persona], r.page, seconds)
+        r.failures += wrong
         rates.append(r.baseline_rate)
         print(f"  {CONNECTIONS} connections: {r.page.label}: {r.rate:.0f}/s", file=sys.stderr)
     results[0].rate = results[0].baseline_rate = statistics.median(rates)
