@@ -10,8 +10,6 @@ visit to a preset is warm too. The CSV exports do not read this cache: they stay
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -19,7 +17,7 @@ from django.utils import timezone
 
 from engagements.models import Program
 from reports import facts, sections
-from reports.forms import PRESETS, ReportFilterForm, Scope
+from reports.forms import PRESETS, ReportFilterForm, Scope, clock
 
 VERSION = 1  # raise when the cached sections change shape
 
@@ -54,9 +52,9 @@ def report(scope: Scope) -> dict:
 
 
 def as_of(figures: dict, scope: Scope) -> dict:
-    """When the figures were computed, in the (first) programme's zone, and how often
-    they are refreshed."""
-    zone = scope.programs[0].zone if scope.programs else Program.default().zone
+    """When the figures were computed, in the zone whose date the presets end on
+    (`reports.forms.clock`), and how often they are refreshed."""
+    zone = clock(scope.programs).zone
     return {
         "time": figures["as_of"].astimezone(zone).strftime("%H:%M"),
         "zone": str(zone),
@@ -79,19 +77,17 @@ def programme_sets() -> list[tuple[int, ...]]:
     return sorted(sets)
 
 
-def warm(today: dt.date | None = None) -> int:
+def warm() -> int:
     """Recompute the presets (last 30 days, quarter, 12 months; every department) of
-    every programme set; returns how many reports were computed."""
-    today = today or Program.default().today()
+    every programme set, each ending today by the set's clock (`reports.forms.clock`, as
+    for a visit); returns how many reports were computed."""
     computed = 0
     for programmes in programme_sets():
         visible = Program.objects.filter(pk__in=programmes)
         for period in PRESETS:
             # One programme: its admins' "all my programmes" and anyone's choice of it.
             for chosen in ("", *programmes) if len(programmes) == 1 else ("",):
-                form = ReportFilterForm(
-                    {"period": period, "program": chosen}, programmes=visible, today=today
-                )
+                form = ReportFilterForm({"period": period, "program": chosen}, programmes=visible)
                 if form.is_valid():
                     # Kept twice as long as a visit's entry: the next run replaces it
                     # before it expires, so the presets never go cold between runs.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django import forms
@@ -58,6 +59,18 @@ class Scope:
         return params | {k: v for k, v in facets.items() if v not in (None, "")}
 
 
+def clock(programs: Iterable[Program]) -> Program:
+    """The programme whose date ("today", the presets' last day) and zone a report over
+    `programs` goes by: the one programme it covers; of several, the default programme
+    if it is among them, else the first by name."""
+    programs = sorted(programs, key=lambda p: (p.name, p.pk))
+    # Several zones still need one "last 30 days". The default programme is the
+    # organisation's own, so its day wins; otherwise the first by name, the one the
+    # programme menu lists first, so the choice is stable and visible.
+    default = next((p for p in programs if p.is_default), None)
+    return default or (programs[0] if programs else Program.default())
+
+
 class ReportFilterForm(forms.Form):
     period = forms.ChoiceField(
         choices=[
@@ -78,10 +91,14 @@ class ReportFilterForm(forms.Form):
         Program.objects.none(), required=False, label="Programme", empty_label="All my programmes"
     )
 
-    def __init__(self, *args, programmes: QuerySet, today: dt.date, **kwargs):
+    def __init__(self, *args, programmes: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)
-        self.today = today
         self.fields["program"].queryset = programmes.order_by("name")
+
+    def covered(self) -> tuple[Program, ...]:
+        """The programmes the cleaned filters read: the chosen one, or every one offered."""
+        chosen = self.cleaned_data.get("program")
+        return (chosen,) if chosen else tuple(self.fields["program"].queryset)
 
     def clean(self):
         data = super().clean()
@@ -97,16 +114,16 @@ class ReportFilterForm(forms.Form):
             elif start.year < 2000 or end.year > 2100:
                 self.add_error("start", "Choose dates between the years 2000 and 2100.")
         else:
-            data["end"] = self.today
-            data["start"] = self.today - dt.timedelta(days=PRESETS[period] - 1)
+            # A preset ends today where the covered programmes are, not where the
+            # default programme is: a New York admin's evening is still today there.
+            today = clock(self.covered()).today()
+            data["end"] = today
+            data["start"] = today - dt.timedelta(days=PRESETS[period] - 1)
         data["period"] = period
         return data
 
     def scope(self) -> Scope:
         data = self.cleaned_data
-        programs = (
-            (data["program"],) if data.get("program") else tuple(self.fields["program"].queryset)
-        )
         return Scope(
-            data["start"], data["end"], programs, data.get("department"), data.get("program")
+            data["start"], data["end"], self.covered(), data.get("department"), data.get("program")
         )

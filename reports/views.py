@@ -10,18 +10,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from engagements.access import programme_admin_required, programmes_run_by
-from engagements.models import Program
 from reports import cache, exports
 from reports.forms import ReportFilterForm
 
 
 def filter_form(request: HttpRequest, data=None) -> ReportFilterForm:
     """The filters from the query string (or the posted form); none means the last 12
-    months."""
+    months, ending today in the covered programmes' zone (`reports.forms.clock`)."""
     return ReportFilterForm(
         (request.GET if data is None else data) or {"period": "12m"},
         programmes=programmes_run_by(request),
-        today=Program.default().today(),
     )
 
 

@@ -10,6 +10,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from engagements.models import Program
 from tests import report_data
 from tests.report_data import NOW
 
@@ -234,6 +235,56 @@ def test_a_superuser_reads_every_programme_each_by_its_own_date(report, company)
     only = report(boss, period="30d", program=company.other_program.pk)
     assert only["funnel"]["stages"][0]["n"] == 1
     assert report(boss, period="30d", program=company.program.pk)["funnel"]["stages"][0]["n"] == 8
+
+
+# 23:45 on 30 June in New York, the other programme's zone: already 1 July (04:45) in
+# London, the default programme's.
+NEW_YORK_EVENING = dt.datetime(2026, 6, 30, 23, 45, tzinfo=report_data.NEW_YORK)
+
+
+def scope_in_new_yorks_evening(client, who, **params):
+    client.force_login(who.user)
+    with time_machine.travel(NEW_YORK_EVENING, tick=False):
+        response = client.get(URL, {"period": "30d", **params})
+    assert response.status_code == 200
+    scope = response.context["scope"]
+    return (scope.start, scope.end), response.content.decode()
+
+
+JUNE = (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+TO_1_JULY = (dt.date(2026, 6, 2), dt.date(2026, 7, 1))
+
+
+def test_a_new_york_admins_last_30_days_end_on_new_yorks_today(client, company):
+    period, page = scope_in_new_yorks_evening(client, company.other_admin)
+    assert period == JUNE
+    assert "(America/New_York)" in page
+    # The London admin, at the same instant, is already in July.
+    assert scope_in_new_yorks_evening(client, company.admin)[0] == TO_1_JULY
+
+
+def test_a_report_over_several_programmes_goes_by_the_default_programmes_date(client, company):
+    boss = report_data.person("Sue Superuser", company.engineering)
+    get_user_model().objects.filter(pk=boss.user.pk).update(is_superuser=True, is_staff=True)
+    # First by name, but not the default: still 30 June (20:45) in Los Angeles.
+    Program.objects.create(name="Americas club", time_zone="America/Los_Angeles")
+    period, page = scope_in_new_yorks_evening(client, boss)
+    assert period == TO_1_JULY
+    assert "(Europe/London)" in page
+    # Choosing the New York programme: its own date.
+    chosen = scope_in_new_yorks_evening(client, boss, program=company.other_program.pk)
+    assert chosen[0] == JUNE
+
+
+def test_without_the_default_programme_the_first_by_name_gives_the_date(client, company):
+    auckland = Program.objects.create(name="Apprentices", time_zone="Pacific/Auckland")
+    auckland.admins.add(company.other_admin)
+    period, page = scope_in_new_yorks_evening(client, company.other_admin)
+    # "Apprentices" before "Sales academy": Auckland's 1 July (15:45 there).
+    assert period == TO_1_JULY
+    assert "(Pacific/Auckland)" in page
+    new_york = company.other_program.pk
+    assert scope_in_new_yorks_evening(client, company.other_admin, program=new_york)[0] == JUNE
 
 
 @pytest.mark.parametrize(

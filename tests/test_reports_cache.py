@@ -22,7 +22,7 @@ from tests.report_data import NOW, at
 
 URL = reverse("reports:report")
 RECOMPUTE = reverse("reports:recompute")
-PAGE_QUERIES = 9  # the page's own, whatever the data (a cached report adds none)
+PAGE_QUERIES = 8  # the page's own, whatever the data (a cached report adds none)
 
 
 @pytest.fixture
@@ -61,15 +61,15 @@ def queries_of(client, params=None, **extra) -> tuple[int, object]:
 def test_a_second_request_within_the_window_makes_only_the_pages_fixed_queries(admin_client):
     cold, first = queries_of(admin_client, {"period": "30d"})
     warm, second = queries_of(admin_client, {"period": "30d"})
-    # The session, the signed-in person, their programmes, the programme's date, the
-    # navigation's badges, the form's choices: the page's own queries; no figure's.
+    # The session, the signed-in person, their programmes (whose date ends the preset),
+    # the navigation's badges, the form's choices: the page's own queries; no figure's.
     assert warm == PAGE_QUERIES
     assert cold > PAGE_QUERIES + 5
     assert proposed(second) == proposed(first) == 8
     assert second.context["headline"] == first.context["headline"]
     # The htmx partial of the same scope reads the same entry (and has no navigation).
     partial, _ = queries_of(admin_client, {"period": "30d"}, HTTP_HX_REQUEST="true")
-    assert partial == 6
+    assert partial == 5
 
 
 def test_the_cache_is_per_scope_not_per_person(admin_client, company, client):
@@ -143,7 +143,8 @@ def test_an_entry_lasts_report_cache_seconds(admin_client, company, settings):
     assert proposed(get(admin_client, {"period": "30d"})) == 9
 
 
-def scope_of(company, period, *, programmes=None, program=None, department=None):
+def scope_of(company, period, *, programmes=None, program=None, department=None, now=NOW):
+    """The scope a visit at `now` reads (a preset ends on the programmes' date then)."""
     programmes = programmes or Program.objects.filter(admins=company.admin)
     form = ReportFilterForm(
         {
@@ -152,9 +153,9 @@ def scope_of(company, period, *, programmes=None, program=None, department=None)
             "department": department.pk if department else "",
         },
         programmes=programmes,
-        today=report_data.TODAY,
     )
-    assert form.is_valid(), form.errors
+    with time_machine.travel(now, tick=False):
+        assert form.is_valid(), form.errors
     return form.scope()
 
 
@@ -177,6 +178,23 @@ def test_the_beat_task_warms_every_preset_of_every_programme_set(admin_client, c
     client.force_login(company.other_admin.user)
     n, _ = queries_of(client, {"period": "quarter", "program": company.other_program.pk})
     assert n == PAGE_QUERIES
+
+
+def test_the_beat_task_warms_a_new_york_programme_by_new_yorks_date(company, client):
+    # 23:45 on 30 June in New York: already 1 July in London, the default programme's zone.
+    evening = dt.datetime(2026, 6, 30, 23, 45, tzinfo=report_data.NEW_YORK)
+    with time_machine.travel(evening, tick=False):
+        tasks.warm.apply().get()
+    new_york = Program.objects.filter(pk=company.other_program.pk)
+    scope = scope_of(company, "30d", programmes=new_york, now=evening)
+    assert (scope.start, scope.end) == (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    assert cache.get(report_cache.key(scope)) is not None
+    # So the New York admin's evening visit is warm: the page's fixed queries only.
+    client.force_login(company.other_admin.user)
+    with time_machine.travel(evening, tick=False), CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, {"period": "30d"})
+    assert response.context["scope"].end == dt.date(2026, 6, 30)
+    assert len(captured) == PAGE_QUERIES
 
 
 def test_the_beat_schedule_runs_the_warm_task_every_report_cache_seconds():
