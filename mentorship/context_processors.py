@@ -48,6 +48,7 @@ def site(request: HttpRequest) -> dict:
         "unread_count": lambda: navigation()["unread"][0],
         "unread_more": lambda: navigation()["unread"][1],  # "99+"
         "inbox_count": lambda: navigation()["inbox"][0],
+        "inbox_more": lambda: navigation()["inbox"][1],  # "999+"
         "programme_today": programme_today,
         "demo_logins": DEMO_LOGINS if settings.DEBUG else [],
     }

@@ -245,7 +245,7 @@ def test_the_navigation_counts_unread_waiting_and_programmes_in_one_query(
 
     page, counting = navigation()
     assert len(counting) == 1
-    assert "99 unread" in page  # counted no further than the badge shows
+    assert "99+ unread" in page  # counted no further than the badge shows
     assert re.search(r"Mentor inbox <span class=\"nav-count\">1<", page)
     assert 'href="/engagements/programme/"' not in page
 
@@ -261,3 +261,44 @@ def test_the_navigation_counts_unread_waiting_and_programmes_in_one_query(
     counts = [q for q in queries if "COUNT(" in q["sql"] and "engagements_notification" in q["sql"]]
     assert len(counts) == 1
     assert re.search(r'id="notifications">Notifications <span class="nav-count">99\+<', home)
+
+
+def unread_notifications(person, engagement, n: int) -> None:
+    """Exactly n unread notifications for `person`, and no others."""
+    Notification.objects.filter(recipient=person).delete()
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=person,
+            engagement=engagement,
+            kind=Notification.Kind.PROPOSAL_RECEIVED,
+            created_at=timezone.now(),
+            due_at=timezone.now(),
+            occasion=str(i),
+        )
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("unread, shown", [(99, "99"), (100, "99+"), (250, "99+")])
+def test_the_unread_badge_says_99_plus_only_past_99(as_user, protege, mentor, unread, shown):
+    unread_notifications(mentor, engagement_between(protege, mentor, state="active"), unread)
+    page = as_user(mentor).get("/directory/").content.decode()
+    # Beside "My engagements", read aloud as "99+ unread notifications".
+    badge = f'{shown} unread<span class="visually-hidden"> notifications</span>'
+    assert f'title="Unread notifications">{badge}' in page
+    # The narrow screen's "Menu" adds the waiting proposals (none here) and keeps the "+".
+    assert f'Menu <span class="nav-count">{shown}<span class="visually-hidden"> new' in page
+
+
+def test_the_menu_badge_says_plus_when_the_waiting_count_is_capped(
+    as_user, protege, mentor, monkeypatch
+):
+    # A thousand waiting proposals is the real cap; two stand for it here.
+    monkeypatch.setattr("mentorship.context_processors.INBOX_BADGE_UP_TO", 2)
+    for title in ("One", "Two", "Three"):
+        engagement_between(EmployeeFactory(level=2), mentor, state="proposed", title=title)
+    unread_notifications(mentor, Engagement.objects.first(), 1)
+    page = as_user(mentor).get("/directory/").content.decode()
+    assert 'Mentor inbox <span class="nav-count">2+<span class="visually-hidden"> waiting' in page
+    assert 'Menu <span class="nav-count">3+<span class="visually-hidden"> new' in page
+    assert '">1 unread<span class="visually-hidden"> notifications' in page
