@@ -219,18 +219,7 @@ def test_the_navigation_counts_unread_waiting_and_programmes_in_one_query(
 ):
     """Every full page shows the unread notifications, the proposals waiting and (for a
     programme admin) the programme's links: one query for the three, on every page."""
-    waiting = engagement_between(protege, mentor, state="proposed")
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=mentor,
-            engagement=waiting,
-            kind=Notification.Kind.PROPOSAL_RECEIVED,
-            created_at=timezone.now(),
-            due_at=timezone.now(),
-            occasion=str(i),
-        )
-        for i in range(120)
-    )
+    unread_notifications(mentor, engagement_between(protege, mentor, state="proposed"), 120)
     client = as_user(mentor)
 
     def navigation():
