@@ -66,6 +66,7 @@ def test_admin_filters_the_report_and_follows_a_figure_to_its_engagements(
 
         page.get_by_role("link", name="Reset").click()
         expect(page).to_have_url(live_server.url + "/reports/")
+        page.wait_for_load_state()  # htmx listens from DOMContentLoaded: no change lost
         page.get_by_label("Period", exact=True).select_option(label="Last 30 days")
         if not javascript:
             page.get_by_role("button", name="Show").click()
