@@ -5,6 +5,7 @@ never repeated when run again."""
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 from io import StringIO
 
 import pytest
@@ -13,8 +14,17 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q, Sum
 
 from directory.models import Employee
-from engagements import sweep
-from engagements.models import Engagement, Event, Goal, Meeting, Notification, Program, WrapUp
+from engagements import rules, sweep
+from engagements.models import (
+    Engagement,
+    Event,
+    Goal,
+    Meeting,
+    Notification,
+    Participant,
+    Program,
+    WrapUp,
+)
 from mentorship.demo.history import seed_history
 from mentorship.models import SeededHistory
 
@@ -170,12 +180,46 @@ def test_the_history_is_written_as_the_workflow_writes_it(frozen):
     old = notifications.filter(created_at__lt=NOW - dt.timedelta(days=7))
     assert old.filter(read_at__isnull=False).count() > 0.8 * old.count()
     assert notifications.filter(kind=Notification.Kind.PROPOSAL_RECEIVED).count() == SIZE
+    # A decision settles what asked for it: the proposal reads as done when decided.
+    decided = notifications.filter(
+        kind=Notification.Kind.PROPOSAL_RECEIVED, engagement__decided_at__isnull=False
+    )
+    assert decided.filter(read_at=F("engagement__decided_at")).count() == decided.count()
     # The sweep, run now, finds nothing to expire, complete or remind.
     before = notifications.count()
     assert sweep.expire_overdue(NOW) == 0
     assert sweep.complete_overdue(NOW) == 0
     sweep.remind(NOW)
     assert notifications.count() == before
+
+
+def test_the_history_applies_the_rules_table_not_a_copy_of_it(frozen, monkeypatch):
+    # Whom a verb tells and what it settles come from engagements.rules.RULES: change
+    # the rule and the seeded history follows it, as the workflow would.
+    accept = rules.RULES[rules.Verb.ACCEPT]
+    told_protege_only = ((rules.Audience.PROTEGE, Notification.Kind.ACCEPTED),)
+    monkeypatch.setitem(
+        rules.RULES, rules.Verb.ACCEPT, replace(accept, tells=told_protege_only, settles=())
+    )
+    seed(engagements=300)
+    ran = Engagement.objects.filter(generated(), decided_at__isnull=False).exclude(
+        state=State.DECLINED
+    )
+    joined_first = Participant.objects.filter(
+        engagement__in=ran, answer="accepted", answered_at__lt=F("engagement__decided_at")
+    )
+    assert joined_first.exists()  # peers the unchanged rule tells of the acceptance
+    accepted = Notification.objects.filter(engagement__in=ran, kind=Notification.Kind.ACCEPTED)
+    assert accepted.count() == ran.count()
+    assert not accepted.exclude(recipient=F("engagement__protege")).exists()
+    # Nothing settled: no proposal reads as done at the moment it was decided.
+    assert (
+        ran.filter(
+            notifications__kind=Notification.Kind.PROPOSAL_RECEIVED,
+            notifications__read_at=F("decided_at"),
+        ).count()
+        == 0
+    )
 
 
 def test_the_same_size_gives_the_same_history_and_a_second_run_only_tops_it_up(frozen):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.core.management.color import no_style
 from django.db import connection
 
+from engagements import rules
 from engagements.models import (
     Activity,
     Engagement,
@@ -33,8 +34,10 @@ Kind = Notification.Kind
 Verb = Event.Verb
 CHUNK = 5000
 SWEEP = dt.timedelta(minutes=5)  # the periodic sweep's period (SWEEP_EVERY_SECONDS)
-SETTLE_DECISION = (Kind.PROPOSAL_RECEIVED, Kind.REMIND_UNANSWERED)
-SETTLE_INVITATION = (Kind.PEER_INVITED, Kind.REMIND_INVITATION)
+Audience = rules.Audience
+# The events of the verbs that are not transitions (engagements.meetings); a transition's
+# event has the transition's name.
+EVENTS = {rules.Verb.THANK: Verb.THANKED, rules.Verb.ADVISE: Verb.ADVISED}
 
 
 class Outbox:
@@ -200,49 +203,64 @@ class Writer:
             if plan.advised_at:
                 steps.append((plan.advised_at, 9, "advised"))
 
+        def audience(whom: Audience, at) -> list[int]:
+            # engagements.rules.audience, on the plan instead of the rows.
+            return {
+                Audience.PROTEGE: [protege],
+                Audience.MENTOR: [mentor],
+                Audience.JOINED_PEERS: joined(at),
+                Audience.INVITED_PEERS: [*still_invited(at), *joined(at)],
+            }[whom]
+
+        def act(at, verb: rules.Verb, actor=None, message="", recorded=None):
+            """What the workflow writes for `verb` (RULES): its event (the transition's
+            states), a notification to everyone it tells but the actor, and the actor's
+            notifications it settles."""
+            rule = rules.RULES[verb]
+            (source,) = rule.states if rule.to else ("",)
+            recorded = recorded or EVENTS.get(verb, verb.value)
+            event(at, recorded, actor, source, rule.to or "", message)
+            for whom, kind in rule.tells:
+                out.tell(kind, audience(whom, at), at, actor)
+            if actor is not None and rule.settles:
+                out.settle(actor, rule.settles, at)
+
         for at, _, step in sorted(steps, key=lambda s: (s[0], s[1])):
             if not isinstance(step, str):  # a peer's answer
-                verb = Verb.PEER_JOINED if step.answer == "accepted" else Verb.PEER_DECLINED
-                event(at, verb, step.employee)
-                out.tell(Kind.PEER_ANSWERED, [protege], at, step.employee)
-                out.settle(step.employee, SETTLE_INVITATION, at)
+                answered = Verb.PEER_JOINED if step.answer == "accepted" else Verb.PEER_DECLINED
+                act(at, rules.Verb.ANSWER_INVITATION, step.employee, recorded=answered)
             elif step == "drafted":
                 event(at, Verb.DRAFTED, protege)
             elif step == "propose":
-                event(at, Verb.PROPOSE, protege, State.DRAFT, State.PROPOSED)
-                out.tell(Kind.PROPOSAL_RECEIVED, [mentor], at, protege)
-                out.tell(Kind.PEER_INVITED, [p.employee for p in peers], at, protege)
+                act(at, rules.Verb.PROPOSE, protege)
             elif step == "remind_unanswered":
                 out.tell(Kind.REMIND_UNANSWERED, [mentor], at, occasion="unanswered")
             elif step == "remind_invitation":
                 out.tell(Kind.REMIND_INVITATION, still_invited(at), at, occasion="invitation")
             elif step == "decide" and plan.state == State.DECLINED:
                 message = words.DECLINE_MESSAGES[plan.decline_reason]
-                event(at, Verb.DECLINE, mentor, State.PROPOSED, State.DECLINED, message)
-                out.tell(Kind.DECLINED, [protege], at, mentor)
-                out.settle(mentor, SETTLE_DECISION, at)
+                act(at, rules.Verb.DECLINE, mentor, message)
             elif step == "decide":
-                event(at, Verb.ACCEPT, mentor, State.PROPOSED, State.ACTIVE)
-                out.tell(Kind.ACCEPTED, [protege, *joined(at)], at, mentor)
-                out.settle(mentor, SETTLE_DECISION, at)
+                act(at, rules.Verb.ACCEPT, mentor)
             elif step == "remind_ending":
                 people = [protege, mentor, *joined(at)]
                 out.tell(Kind.REMIND_ENDING, people, at, occasion="ending")
             elif step == "close":
-                self.close(plan, at, event, out, joined(at), still_invited(at))
+                # The verb whose rule ends in the plan's state, by whom the plan says.
+                verb = next(v for v, rule in rules.RULES.items() if rule.to == plan.state)
+                if verb == rules.Verb.CANCEL:
+                    act(at, verb, plan.cancelled_by, plan.cancel_reason)
+                else:
+                    act(at, verb, protege if verb == rules.Verb.WITHDRAW else None)
             elif step == "remind_wrapup":
                 if not (plan.thanked_at and plan.thanked_at <= at):
                     out.tell(Kind.REMIND_WRAPUP, [protege], at, occasion="wrapup")
                 if not (plan.advised_at and plan.advised_at <= at):
                     out.tell(Kind.REMIND_WRAPUP, [mentor], at, occasion="wrapup")
             elif step == "thanked":
-                event(at, Verb.THANKED, protege)
-                out.tell(Kind.THANKED, [mentor], at, protege)
-                out.settle(protege, (Kind.COMPLETED, Kind.REMIND_WRAPUP), at)
+                act(at, rules.Verb.THANK, protege)
             elif step == "advised":
-                event(at, Verb.ADVISED, mentor)
-                out.tell(Kind.ADVISED, [protege], at, mentor)
-                out.settle(mentor, (Kind.COMPLETED, Kind.REMIND_WRAPUP, Kind.THANKED), at)
+                act(at, rules.Verb.ADVISE, mentor)
 
         for at, verb, actor, source, to, message in events:
             self.tables[Event].add(
@@ -272,19 +290,3 @@ class Writer:
                 outcome=Notification.Outcome.SENT,
                 read_at=read,
             )
-
-    def close(self, plan: Plan, at, event, out: Outbox, joined, invited) -> None:
-        protege, mentor = plan.protege, plan.mentor
-        if plan.state == State.WITHDRAWN:
-            event(at, Verb.WITHDRAW, protege, State.PROPOSED, State.WITHDRAWN)
-            out.tell(Kind.WITHDRAWN, [mentor, *invited, *joined], at, protege)
-        elif plan.state == State.EXPIRED:
-            event(at, Verb.EXPIRE, None, State.PROPOSED, State.EXPIRED)
-            out.tell(Kind.EXPIRED, [protege], at)
-        elif plan.state == State.COMPLETED:
-            event(at, Verb.COMPLETE, None, State.ACTIVE, State.COMPLETED)
-            out.tell(Kind.COMPLETED, [protege, mentor, *joined], at)
-        elif plan.state == State.CANCELLED:
-            by = plan.cancelled_by
-            event(at, Verb.CANCEL, by, State.ACTIVE, State.CANCELLED, plan.cancel_reason)
-            out.tell(Kind.CANCELLED, [protege, mentor, *joined], at, by)
