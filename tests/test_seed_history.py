@@ -222,6 +222,21 @@ def test_the_history_applies_the_rules_table_not_a_copy_of_it(frozen, monkeypatc
     )
 
 
+def test_the_sweep_acts_in_the_history_as_often_as_its_beat_schedule_says(frozen, settings):
+    # An hourly sweep (SWEEP_EVERY_SECONDS=3600): proposals expire up to an hour late.
+    settings.CELERY_BEAT_SCHEDULE = {"sweep": {"schedule": 3600}}
+    seed(engagements=300)
+    days = Program.default().expire_after_days
+    lags = [
+        at - proposed - dt.timedelta(days=days)
+        for at, proposed in Event.objects.filter(verb="expire").values_list(
+            "created_at", "engagement__proposed_at"
+        )
+    ]
+    assert lags and all(dt.timedelta(0) < lag <= dt.timedelta(hours=1) for lag in lags)
+    assert max(lags) > dt.timedelta(minutes=5)
+
+
 def test_the_same_size_gives_the_same_history_and_a_second_run_only_tops_it_up(frozen):
     seed()
 

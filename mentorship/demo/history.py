@@ -29,7 +29,7 @@ from engagements.models import Engagement, Program
 from mentorship.demo import history_words as words
 from mentorship.demo.company import fixed_people
 from mentorship.demo.history_plan import Company, Peer, Plan
-from mentorship.demo.history_rows import Writer
+from mentorship.demo.history_rows import Writer, sweep_lag
 from mentorship.models import SeededHistory
 
 State = Engagement.State
@@ -189,11 +189,11 @@ class Simulation:
         if answer == State.WITHDRAWN:
             at = plan.proposed_at + rng.uniform(1, 72) * hour
         if answer == "silent" or busy_waiting:
-            at = plan.expires_at + dt.timedelta(minutes=rng.randint(1, 5))  # the sweep
+            at = plan.expires_at + sweep_lag(rng)
         if at > now or busy_waiting:
             if plan.expires_at > now:
                 return  # still waiting for the mentor
-            at = min(plan.expires_at + dt.timedelta(minutes=rng.randint(1, 5)), now)
+            at = min(plan.expires_at + sweep_lag(rng), now)
             answer = "silent"
         if answer == "silent":
             plan.state, plan.closed_at = State.EXPIRED, at

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection
 
@@ -33,11 +34,16 @@ State = Engagement.State
 Kind = Notification.Kind
 Verb = Event.Verb
 CHUNK = 5000
-SWEEP = dt.timedelta(minutes=5)  # the periodic sweep's period (SWEEP_EVERY_SECONDS)
+
 Audience = rules.Audience
 # The events of the verbs that are not transitions (engagements.meetings); a transition's
 # event has the transition's name.
 EVENTS = {rules.Verb.THANK: Verb.THANKED, rules.Verb.ADVISE: Verb.ADVISED}
+
+
+def sweep_lag(rng: random.Random) -> dt.timedelta:
+    """How long after something falls due the periodic sweep (its beat schedule) acts."""
+    return dt.timedelta(seconds=rng.randint(1, settings.CELERY_BEAT_SCHEDULE["sweep"]["schedule"]))
 
 
 class Outbox:
@@ -84,8 +90,7 @@ class Writer:
 
     def sweep_after(self, at: dt.datetime) -> dt.datetime:
         """When the periodic sweep acts on something due at `at` (due by now: acted on)."""
-        lag = dt.timedelta(seconds=self.rng.randint(1, int(SWEEP.total_seconds())))
-        return min(at + lag, self.now)
+        return min(at + sweep_lag(self.rng), self.now)
 
     def midnight(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(), self.program.zone)
