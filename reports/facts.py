@@ -21,8 +21,17 @@ from engagements import facets
 from engagements.models import Engagement, Goal, Meeting, Participant, WrapUp
 from reports.forms import Scope
 
-RAN = "state IN ('active', 'completed', 'cancelled')"
-COMPLETED = "state = 'completed'"
+State = Engagement.State
+
+
+def state_in(*states: str) -> str:
+    # The states are the model's own constants, never a user's input.
+    return "state IN ({})".format(", ".join(f"'{state}'" for state in states))
+
+
+# The SQL spelling of engagements.facets' definitions, for the facts pass.
+RAN = state_in(*facets.RAN)
+COMPLETED = state_in(State.COMPLETED)
 SUGGESTED = "next_mentor_id IS NOT NULL"
 
 FACTS = """
@@ -125,7 +134,7 @@ def counts(**filters: str) -> str:
     )
 
 
-ANSWERED = "state IN ('active', 'completed', 'cancelled', 'declined') AND decided_at IS NOT NULL"
+ANSWERED = f"{state_in(*facets.RAN, State.DECLINED)} AND decided_at IS NOT NULL"
 
 METHOD = f"""
 SELECT COUNT(*) AS proposed,
@@ -135,9 +144,9 @@ SELECT COUNT(*) AS proposed,
         one_goal=f"{RAN} AND goals = 1",
         two_goals=f"{RAN} AND goals = 2",
         with_peers=f"{RAN} AND peers > 0",
-        active="state = 'active'",
+        active=state_in(State.ACTIVE),
         completed=COMPLETED,
-        cancelled="state = 'cancelled'",
+        cancelled=state_in(State.CANCELLED),
         usage_none=f"{COMPLETED} AND used = 0",
         usage_under_half=f"{COMPLETED} AND used > 0 AND used < budget_minutes / 2.0",
         usage_over_half=f"{COMPLETED} AND used >= budget_minutes / 2.0 AND used < budget_minutes",
@@ -152,10 +161,10 @@ SELECT COUNT(*) AS proposed,
         with_met=f"{COMPLETED} AND met > 0",
         with_partly=f"{COMPLETED} AND partly > 0",
         with_not_met=f"{COMPLETED} AND not_met > 0",
-        declined="state = 'declined'",
-        expired="state = 'expired'",
-        withdrawn="state = 'withdrawn'",
-        waiting="state = 'proposed'",
+        declined=state_in(State.DECLINED),
+        expired=state_in(State.EXPIRED),
+        withdrawn=state_in(State.WITHDRAWN),
+        waiting=state_in(State.PROPOSED),
         answered=ANSWERED,
     )
 },
@@ -203,8 +212,8 @@ PER_MENTOR = f"""
 {
     counts(
         accepted=RAN,
-        declined="state = 'declined'",
-        expired="state = 'expired'",
+        declined=state_in(State.DECLINED),
+        expired=state_in(State.EXPIRED),
         unanswered="state IN ('declined', 'expired')",
     )
 },

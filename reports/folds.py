@@ -15,17 +15,18 @@ from django.db import connection
 from django.db.models import F
 
 from engagements import facets
-from engagements.models import Goal, Meeting, Participant
-from reports.facts import COMPLETED, RAN, engagements_in
+from engagements.models import Engagement, Goal, Meeting, Participant
+from reports.facts import COMPLETED, RAN, engagements_in, state_in
 from reports.forms import Scope
 
+DECLINED = state_in(Engagement.State.DECLINED)
 GROUPS = f"""
 SELECT GROUPING(month) AS by_month, GROUPING(department) AS by_department,
   month, department, decline_reason,
   COUNT(*) AS proposed,
   COUNT(*) FILTER (WHERE {RAN}) AS started,
   COUNT(DISTINCT protege_id) FILTER (WHERE {RAN}) AS proteges,
-  COUNT(*) FILTER (WHERE state = 'declined') AS declined
+  COUNT(*) FILTER (WHERE {DECLINED}) AS declined
 FROM ({{scope}}) s
 GROUP BY GROUPING SETS ((month), (department), (decline_reason))
 ORDER BY declined DESC, decline_reason
