@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from engagements.models import Program
+from reports import folds, queries
 from tests import report_data
 from tests.report_data import NOW
 
@@ -364,3 +365,23 @@ def test_the_programme_list_refuses_bad_dates_with_a_message(as_user, company):
     params = urlencode({"start": "2026-06-30", "end": "2026-06-01"})
     response = client.get(f"{reverse('engagements:programme')}?{params}")
     assert "The end comes before the start." in response.content.decode()
+
+
+@pytest.mark.parametrize("department", ["", "sales"])
+def test_the_grouped_pass_counts_as_the_downloads_do(client, company, department):
+    # The page counts months, departments and decline reasons in one GROUPING SETS pass
+    # (reports.folds, PostgreSQL); the CSV downloads and SQLite count each with its own
+    # query (reports.queries). Two spellings of one count: they must agree.
+    params = {"period": "12m"} | ({"department": company.sales.pk} if department else {})
+    client.force_login(company.admin.user)
+    with time_machine.travel(NOW, tick=False):
+        scope = client.get(reverse("reports:report"), params).context["scope"]
+        groups = folds.groups(scope)
+        assert groups is not None
+        assert queries.by_month(scope, groups) == queries.by_month(scope)
+        assert queries.by_department(scope, groups) == queries.by_department(scope)
+        reasons = [(r["decline_reason"], r["n"]) for r in queries.decline_reasons(scope)]
+        grouped = [(r["decline_reason"], r["n"]) for r in queries.decline_reasons(scope, groups)]
+    assert grouped == reasons
+    assert sum(month["proposed"] for month in queries.by_month(scope)) > 0
+    assert reasons  # the sample declines with reasons
