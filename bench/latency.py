@@ -612,13 +612,17 @@ def main() -> int:
     find_pools(database_url, samples, EMAIL)
 
     table = report(samples, employees, args.rounds, args.warmup)
-    print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(table)
+    return publish(table, RESULTS, {s.target.path: s.failures for s in samples if s.failures})
 
-    failed = [s for s in samples if s.failures]
-    for s in failed:
-        print(f"{s.target.path}: {len(s.failures)} bad responses, first: {s.failures[0]}")
+
+def publish(table: str, path: Path, failed: dict[str, list[str]]) -> int:
+    """Print a bench's table and keep it at `path` (bench/results/); say which URLs
+    answered wrong, and return the exit status: non-zero if any did."""
+    print(table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(table)
+    for where, failures in failed.items():
+        print(f"{where}: {len(failures)} bad responses, first: {failures[0]}")
     return 1 if failed else 0
 
 

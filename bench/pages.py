@@ -57,6 +57,7 @@ from bench.latency import (  # noqa: E402
     free_port,
     git_commit,
     manage,
+    publish,
     server_env,
     start_gunicorn,
     stop,
@@ -451,13 +452,7 @@ def main() -> int:
             stop(server)
 
     table = report(results, found, rss, args)
-    print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(table)
-    failed = [r for r in results if r.failures]
-    for r in failed:
-        print(f"{r.page.path}: {len(r.failures)} bad responses, first: {r.failures[0]}")
-    return 1 if failed else 0
+    return publish(table, RESULTS, {r.page.path: r.failures for r in results if r.failures})
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ from bench.latency import (  # noqa: E402
     free_port,
     git_commit,
     manage,
+    publish,
     server_env,
     start_gunicorn,
     stop,
@@ -256,11 +257,10 @@ def main() -> int:
             stop(server)
     command = "python bench/reports.py " + " ".join(sys.argv[1:])
     result = table(modes, export, engagements, args.rounds, command.strip())
-    print(result)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(result)
-    failed = [s for m in modes.values() for s in m if s.failures] or export["status"] != 200
-    return 1 if failed else 0
+    failed = {s.target.path: s.failures for m in modes.values() for s in m if s.failures}
+    if export["status"] != 200:
+        failed["/reports/export/engagements.csv"] = [f"status {export['status']}"]
+    return publish(result, RESULTS, failed)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ bursts a page that answers 500s fast gets no throughput and fails the run (a non
 
 import http.client
 
-from bench import pages
+from bench import latency, pages
 from bench.latency import BASELINE
 
 FULL_PAGE = "<!doctype html><html><body>My engagements</body></html>"
@@ -69,3 +69,15 @@ def test_failures_of_the_trivial_view_in_the_bursts_fail_the_run_too(monkeypatch
     trivial, page = burst_against(monkeypatch, answer)
     assert page.rate > 0 and page.failures == []
     assert trivial.failures and set(trivial.failures) == {"status 502"}
+
+
+def test_a_bench_keeps_its_table_and_fails_when_an_answer_was_wrong(tmp_path, capsys):
+    # bench.latency.publish, the end of every bench: the table printed and kept, the
+    # wrong answers named, the exit status.
+    kept = tmp_path / "results" / "pages.md"
+    assert latency.publish("| table |", kept, {}) == 0
+    assert kept.read_text() == "| table |"
+    assert latency.publish("| table |", kept, {"/inbox/": ["status 500", "status 500"]}) == 1
+    printed = capsys.readouterr().out
+    assert "| table |" in printed
+    assert "/inbox/: 2 bad responses, first: status 500" in printed
