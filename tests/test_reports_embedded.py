@@ -8,17 +8,15 @@ exactly as `make run` does, at the same frozen instant as the PostgreSQL side.""
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+
+from tests.embedded import manage_embedded
 
 pytestmark = pytest.mark.django_db
 
@@ -84,21 +82,7 @@ with open(os.path.join(os.environ["VAR_DIR"], "report.json"), "w") as f:
 def embedded(tmp_path_factory) -> dict:
     """The report as `make run`'s database shows it."""
     var_dir = tmp_path_factory.mktemp("embedded-report")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS")
-    }
-    env.update(VAR_DIR=str(var_dir), ALLOWED_HOSTS="testserver")
-    for command in [["migrate", "--no-input", "-v", "0"], ["shell", "-c", SQLITE_SCRIPT]]:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    manage_embedded(var_dir, ["migrate", "--no-input", "-v", "0"], ["shell", "-c", SQLITE_SCRIPT])
     return json.loads((var_dir / "report.json").read_text())
 
 

@@ -6,19 +6,16 @@ DATABASE_URL, seeded with the demo company, exactly as `make run` does it."""
 
 import html
 import json
-import os
 import re
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
 from directory.models import Employee
 from mentorship.demo.company import fixed_people, generated_people
+from tests.embedded import manage_embedded
 from tests.factories import DepartmentFactory, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,26 +117,12 @@ def assert_ranked_like_production(found: list[tuple[str, list[str]]]) -> None:
 def embedded(tmp_path_factory):
     """The embedded default's answers: `make run`'s database, seeded, searched."""
     var_dir = tmp_path_factory.mktemp("embedded")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS")
-    }
-    env.update(VAR_DIR=str(var_dir), ALLOWED_HOSTS="testserver")
-    for command in [
+    manage_embedded(
+        var_dir,
         ["migrate", "--no-input", "-v", "0"],
         ["seed_demo", "--employees", str(DEMO_SIZE)],
         ["shell", "-c", SQLITE_SCRIPT],
-    ]:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-    assert (var_dir / "db.sqlite3").exists()
+    )
     return json.loads((var_dir / "out.json").read_text())
 
 
