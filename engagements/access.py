@@ -16,9 +16,13 @@ from engagements.models import Engagement, Program, ProgramQuerySet
 from engagements.rules import Role, Verb, allowed, may_ever, roles_of
 
 
-def is_programme_admin(user, employee: Employee | None) -> bool:
+def is_programme_admin(user, employee: Employee | None, *, runs: bool | None = None) -> bool:
+    """A superuser, or someone who administers a programme (`runs`, when the caller has
+    counted that already: the navigation does, with its badges)."""
     if user.is_superuser:
         return True
+    if runs is not None:
+        return runs
     return Program.objects.administered_by(employee).exists()
 
 

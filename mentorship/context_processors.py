@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from directory.logins import employee_of
+from engagements.access import is_programme_admin as check_admin
 from engagements.models import Engagement, Notification, Program
 from engagements.paging import counted_together
 from mentorship.demo import DEMO_LOGINS
@@ -33,8 +34,8 @@ def site(request: HttpRequest) -> dict:
         )
 
     def is_programme_admin() -> bool:
-        # engagements.access.is_programme_admin's rule, counted with the badges.
-        return request.user.is_superuser or navigation()["admin"][0] > 0
+        runs = navigation()["admin"][0] > 0  # counted with the badges
+        return check_admin(request.user, employee_of(request), runs=runs)
 
     @cache
     def programme_today():

@@ -214,7 +214,7 @@ PER_MENTOR = f"""
         accepted=RAN,
         declined=state_in(State.DECLINED),
         expired=state_in(State.EXPIRED),
-        unanswered="state IN ('declined', 'expired')",
+        unanswered=state_in(State.DECLINED, State.EXPIRED),
     )
 },
     COALESCE(SUM(used) FILTER (WHERE {RAN}), 0) AS minutes,

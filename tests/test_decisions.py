@@ -45,7 +45,7 @@ def test_each_card_has_its_own_decline_fields(protege, mentor, as_user):
     first, second = (engagement_between(protege, mentor, state="proposed") for _ in range(2))
     html = as_user(mentor).get(INBOX).content.decode()
     for engagement in (first, second):
-        fields = render_to_string(DECLINE_FIELDS, {"form": decline_form(engagement)})
+        fields = render_to_string(DECLINE_FIELDS, {"form": decline_form(engagement.pk)})
         assert f'id="decline-{engagement.pk}-message"' in fields
         assert fields in html
     ids = re.findall(r' id="([^"]+)"', html)
