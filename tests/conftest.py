@@ -97,19 +97,20 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def browser_as(browser, live_server):
-    """Open a browser of one's own, signed in, on a page: `browser_as(mentor, path)`.
+    """Open a browser of one's own, signed in, on a page: `browser_as(mentor, path)`
+    (`password=DEMO_PASSWORD` for the seeded demo company's people).
     Each person gets a separate context (own cookies), as two people on two laptops.
     Any Content-Security-Policy violation in any of them fails the test (at teardown);
     `browser_as.csp_violations` lists them as they happen."""
     contexts = []
     violations: list[str] = []
 
-    def open_as(person, path: str, *, javascript: bool = True):
+    def open_as(person, path: str, *, javascript: bool = True, password: str = PASSWORD):
         context = browser.new_context(java_script_enabled=javascript)
         watch_csp(context, violations)
         contexts.append(context)
         page = context.new_page()
-        sign_in(page, live_server, person.email, PASSWORD, next=path)
+        sign_in(page, live_server, person.email, password, next=path)
         expect(page).to_have_url(live_server.url + path)
         return page
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from directory.models import Employee
 from mentorship.demo import DEMO_PASSWORD
 from tests.browser import assert_accessible, sign_in
 from tests.factories import PASSWORD, SkillFactory
@@ -75,21 +76,19 @@ def test_protege_signs_in_finds_a_mentor_by_a_misspelt_skill_and_opens_the_profi
     assert_accessible(page)
 
 
-def test_directory_search_works_without_javascript(browser, live_server, demo_company):
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        directory = reverse("directory:index")
-        sign_in(page, live_server, PRIYA, DEMO_PASSWORD, next=directory)
-        expect(page).to_have_url(live_server.url + directory)
+def priya_on_the_directory(browser_as, *, javascript: bool) -> Page:
+    priya = Employee.objects.get(email=PRIYA)
+    directory = reverse("directory:index")
+    return browser_as(priya, directory, javascript=javascript, password=DEMO_PASSWORD)
 
-        page.locator("#id_q").fill("jon smtih")
-        page.get_by_role("button", name="Search").click()
 
-        expect(page).to_have_url(re.compile(r"[?&]q=jon\+smtih(&|$)"))
-        expect(page.locator(".person-card h3").first).to_have_text("John Smith")
-    finally:
-        context.close()
+def test_directory_search_works_without_javascript(browser_as, demo_company):
+    page = priya_on_the_directory(browser_as, javascript=False)
+    page.locator("#id_q").fill("jon smtih")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page).to_have_url(re.compile(r"[?&]q=jon\+smtih(&|$)"))
+    expect(page.locator(".person-card h3").first).to_have_text("John Smith")
 
 
 def test_misspelt_name_in_live_search_finds_john_smith(directory_page: Page):
@@ -137,28 +136,21 @@ def test_my_profile_edit_saves_skills_and_interests(page: Page, live_server, pro
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_the_result_pages_go_forward_and_back_with_nobody_twice(
-    browser, live_server, demo_company, javascript
+    browser_as, demo_company, javascript
 ):
     """Each page of results reads its people's ids first (directory.paging): Next and
     Previous, by htmx or by plain links, show each person once, in the same order."""
-    context = browser.new_context(java_script_enabled=javascript)
-    try:
-        page = context.new_page()
-        directory = reverse("directory:index")
-        sign_in(page, live_server, PRIYA, DEMO_PASSWORD, next=directory)
-        expect(page).to_have_url(live_server.url + directory)
-        meta = page.locator(".pagination .muted")
-        expect(meta).to_have_text(re.compile(r"^1–20 of \d+$"))
-        first = page.locator(".person-card h3").all_inner_texts()
+    page = priya_on_the_directory(browser_as, javascript=javascript)
+    meta = page.locator(".pagination .muted")
+    expect(meta).to_have_text(re.compile(r"^1–20 of \d+$"))
+    first = page.locator(".person-card h3").all_inner_texts()
 
-        page.get_by_role("link", name="Next").click()
-        expect(meta).to_have_text(re.compile(r"^21–40 of \d+$"))
-        expect(page).to_have_url(re.compile(r"[?&]page=2$"))
-        second = page.locator(".person-card h3").all_inner_texts()
-        assert len(first) == len(second) == 20 and not set(first) & set(second)
+    page.get_by_role("link", name="Next").click()
+    expect(meta).to_have_text(re.compile(r"^21–40 of \d+$"))
+    expect(page).to_have_url(re.compile(r"[?&]page=2$"))
+    second = page.locator(".person-card h3").all_inner_texts()
+    assert len(first) == len(second) == 20 and not set(first) & set(second)
 
-        page.get_by_role("link", name="Previous").click()
-        expect(meta).to_have_text(re.compile(r"^1–20 of \d+$"))
-        assert page.locator(".person-card h3").all_inner_texts() == first
-    finally:
-        context.close()
+    page.get_by_role("link", name="Previous").click()
+    expect(meta).to_have_text(re.compile(r"^1–20 of \d+$"))
+    assert page.locator(".person-card h3").all_inner_texts() == first
