@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from engagements.models import Engagement
 from tests.browser import assert_accessible
-from tests.factories import engagement_between
+from tests.factories import EmployeeFactory, engagement_between
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -269,3 +269,57 @@ def test_the_proposal_form_works_without_javascript(browser_as, mentor, protege,
         "Prepare a renewal negotiation",
         "Lead the March renewal call",
     ]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_every_control_of_the_inbox_cards_with_and_without_javascript(
+    browser_as, mentor, protege, javascript
+):
+    """Two cards, each with its own decline fields (drawn once, their ids given per card):
+    a label checks its own card's reason; a decline without the message it needs is sent
+    back with what was chosen; then it declines; the other card accepts."""
+    first = engagement_between(protege, mentor, state="proposed", title="Pricing talks")
+    second = engagement_between(protege, mentor, state="proposed", title="Agency contracts")
+    colleague = EmployeeFactory(email="kenji.tanaka@example.com", full_name="Kenji Tanaka")
+    inbox = reverse("engagements:inbox")
+    page = browser_as(mentor, inbox, javascript=javascript)
+    page.wait_for_load_state()  # htmx listens from DOMContentLoaded
+
+    card = card_of(page, second)
+    card.locator("summary", has_text="Decline…").click()
+    card.get_by_text("Another reason", exact=True).click()  # the label, by its `for`
+    expect(card.get_by_role("radio", name="Another reason")).to_be_checked()
+    # The other card's (closed, hidden) reason is untouched: its ids are its own.
+    expect(card_of(page, first).locator("input[type=radio][value=other]")).not_to_be_checked()
+    if javascript:
+        assert_accessible(page)
+    card.get_by_role("button", name="Decline with this message").click()
+
+    # Refused, and nothing chosen is lost: on the card (htmx) or the decline page.
+    where = card if javascript else page
+    expect(where.get_by_text("Write a short message")).to_be_visible()
+    if not javascript:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Decline gracefully")
+    expect(where.get_by_role("radio", name="Another reason")).to_be_checked()
+    where.get_by_label("Message to the protégé").fill("Kenji knows agencies far better.")
+    where.get_by_label("Suggest another mentor (optional)").fill(colleague.email)
+    where.get_by_role("button", name="Decline with this message").click()
+    if javascript:
+        expect(card).to_contain_text("You declined, with: “Kenji knows agencies far better.”")
+    else:
+        expect(page).to_have_url(re.compile(second.get_absolute_url() + "$"))
+        page.goto(page.url.split("/engagements/")[0] + inbox)
+
+    card_of(page, first).get_by_role("button", name="Accept").click()
+    if javascript:
+        expect(card_of(page, first)).to_contain_text("You accepted.")
+    else:
+        expect(page.get_by_role("status")).to_contain_text("Accepted. Priya is told.")
+        expect(card_of(page, first)).to_have_count(0)
+    expect(page.get_by_role("navigation", name="Main").first).not_to_contain_text("waiting")
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (Engagement.State.ACTIVE, Engagement.State.DECLINED)
+    assert second.decline_message == "Kenji knows agencies far better."
+    assert second.suggested_mentor == colleague

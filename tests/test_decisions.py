@@ -64,6 +64,7 @@ def test_a_refused_decline_redraws_its_card_with_what_was_typed(protege, mentor,
     assert "Write a short message" in card
     assert f'id="decline-{engagement.pk}-suggested_mentor"' in card
     assert 'value="kenji@example.com"' in card
+    assert '<details class="decline-box" open>' in card  # the message to fix is in sight
     engagement.refresh_from_db()
     assert engagement.state == Engagement.State.PROPOSED
 

@@ -98,8 +98,9 @@ def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -
     if request.htmx:
         if form is None:
             with_decline_fields([engagement])
-        else:  # declined with errors: the fields as typed, with their messages
+        else:  # declined with errors: the fields as typed, with their messages, open
             engagement.decline_fields = render_to_string(DECLINE_FIELDS, {"form": form})
+            engagement.declining = True
         context = {"engagement": engagement, "me": access.me, "error": error}
         card = render_to_string("engagements/inbox.html#card", context, request)
         return HttpResponse(card + counters(request, access.me))
