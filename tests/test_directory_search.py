@@ -53,6 +53,24 @@ def test_skill_expert_ranks_above_a_mention_in_a_bio(company):
     assert found.index("Ben Adams") > found.index("Ada Kowalski")
 
 
+def test_where_a_word_matched_decides_the_tier_skill_title_department_bio_then_learners():
+    """Rule 3 of directory.search, one tier each; the names are alphabetical the other
+    way round, so only the tiers order them."""
+    EmployeeFactory(full_name="Eve Learner", interests=["Pricing"])
+    EmployeeFactory(full_name="Dan Bio", bio="Ask me about pricing.")
+    EmployeeFactory(full_name="Cat Department", department=DepartmentFactory(name="Pricing"))
+    EmployeeFactory(full_name="Bob Title", title="Pricing Analyst")
+    EmployeeFactory(full_name="Zed Skill", skills=["Pricing"])
+    found = search_employees(Employee.objects.active(), "pricing")
+    assert [(e.full_name, e.search_tier) for e in found] == [
+        ("Zed Skill", 0),
+        ("Bob Title", 1),
+        ("Cat Department", 2),
+        ("Dan Bio", 3),
+        ("Eve Learner", 4),
+    ]
+
+
 def test_every_word_must_match(company):
     assert names("python berlin") == ["Ada Kowalski"]
 
