@@ -124,6 +124,15 @@ def test_full_snoozed_closed_and_out_of_hours_mentors_are_left_out(org):
         assert name not in found
 
 
+def test_hours_promised_count_in_their_own_month_only(org):
+    """Jo's 4 h engagement runs this month, against her 3 h a month: two months on, it
+    is over and her hours are free again."""
+    negotiation = list(Skill.objects.filter(name="Negotiation"))
+    later = programme_today() + dt.timedelta(days=62)
+    assert "Jo Hours-Used" not in names(suggest_mentors(org["me"], negotiation, limit=20))
+    assert "Jo Hours-Used" in names(suggest_mentors(org["me"], negotiation, today=later, limit=20))
+
+
 def test_each_suggestion_says_why_in_words(org):
     skills = list(Skill.objects.filter(name="Negotiation"))
     suggestions = suggest_mentors(org["me"], skills, limit=10)
