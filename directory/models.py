@@ -145,6 +145,8 @@ class Employee(models.Model):
     # Maintained by directory.search.refresh_search_vectors (PostgreSQL; SQLite keeps an
     # FTS5 table instead).
     search_vector = SearchVectorField(null=True, editable=False)
+    # The name alone, for how close a query is to it (directory.search.RANK_SQL).
+    name_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

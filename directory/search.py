@@ -174,9 +174,10 @@ TIER_SQL = f"""CASE
     ELSE 3 END"""
 # The text rank normalised into [0, 1) (flag 32), plus, for a name that matches, how
 # close the query is to it, so the name weighs as much as the text: "pyton" is no closer
-# to Petra Wagner than to John Smith.
+# to Petra Wagner than to John Smith. The name's own vector is stored: made per row, it
+# was half the ranking's time ("negotiation", 3 600 matches: 9.5 ms, 4 without it).
 RANK_SQL = f"""ts_rank("directory_employee"."search_vector", {TSQUERY}, 32) + CASE
-    WHEN to_tsvector('simple', coalesce("directory_employee"."full_name", '')) @@ {TSQUERY}
+    WHEN "directory_employee"."name_vector" @@ {TSQUERY}
     THEN greatest(
         word_similarity(%s, lower("directory_employee"."full_name")),
         1.0 - levenshtein(%s, lower("directory_employee"."full_name"))::float
@@ -209,8 +210,8 @@ def _postgres_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
 
 
 REFRESH_SQL = """
-UPDATE directory_employee AS e SET search_vector =
-    setweight(to_tsvector('simple', e.full_name), 'A')
+UPDATE directory_employee AS e SET name_vector = to_tsvector('simple', e.full_name),
+    search_vector = setweight(to_tsvector('simple', e.full_name), 'A')
     || setweight(to_tsvector('english', coalesce((
         SELECT string_agg(s.name, ' ') FROM directory_employee_skills es
         JOIN directory_skill s ON s.id = es.skill_id WHERE es.employee_id = e.id), '')), 'A')

@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -229,3 +230,22 @@ def test_the_directory_reads_the_programmes_date_once(company, protege, as_user,
         assert client.get(reverse("directory:index"), params).status_code == 200
     looked_up = [q for q in queries if 'FROM "engagements_program" WHERE' in q["sql"]]
     assert len(looked_up) == 1, [q["sql"] for q in looked_up]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_every_existing_employee_a_name_vector():
+    """Employees imported before names had their own vector get one (0012), so the name
+    still counts in the ranking after the upgrade."""
+    before, after = (
+        ("directory", "0011_employee_active_ranking_index"),
+        ("directory", "0012_employee_name_vector"),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps.get_model("directory", "Employee")
+    pk = old.objects.create(full_name="Jon Smith", email="jon@example.com").pk
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Employee.objects.values_list("name_vector", flat=True).get(pk=pk) == "'jon':1 'smith':2"
