@@ -118,7 +118,8 @@ class Samples:
 
 RESULTS_PARTIAL = 'id="results"'
 SUGGESTIONS_PARTIAL = 'id="suggestions"'
-SUGGESTED_PANEL = 'id="suggested-title"'
+# The directory's panel by its heading: the page draws it only when it suggests someone.
+SUGGESTED_PANEL = "Suggested for you"
 
 
 def targets() -> list[Target]:

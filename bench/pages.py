@@ -51,6 +51,7 @@ from bench.latency import (  # noqa: E402
     EMAIL,
     HOST,
     PASSWORD,
+    SUGGESTED_PANEL,
     Client,
     check,
     ensure_database,
@@ -187,7 +188,7 @@ def pages(found: dict) -> list[Page]:
             "directory home (Suggested for you)",
             PROTEGE,
             "/directory/",
-            expect="Suggested for you",
+            expect=SUGGESTED_PANEL,
         ),
         Page(
             "suggestions partial “negotiation”",

@@ -1,11 +1,15 @@
 """bench/pages.py counts only the answers that were the page asked for: in its 16-connection
 bursts a page that answers 500s fast gets no throughput and fails the run (a non-empty
-`failures` is what makes main() exit non-zero). No server: `send` is a stub here."""
+`failures` is what makes main() exit non-zero). No server: `send` is a stub here. And
+what the benches expect of a page is what the page shows."""
 
 import http.client
 
+import pytest
+
 from bench import latency, pages
 from bench.latency import BASELINE
+from tests.factories import EmployeeFactory
 
 FULL_PAGE = "<!doctype html><html><body>My engagements</body></html>"
 PAGE = pages.Page("my engagements", "mentor@example.com", "/engagements/")
@@ -81,3 +85,20 @@ def test_a_bench_keeps_its_table_and_fails_when_an_answer_was_wrong(tmp_path, ca
     printed = capsys.readouterr().out
     assert "| table |" in printed
     assert "/inbox/: 2 bad responses, first: status 500" in printed
+
+
+@pytest.mark.django_db
+def test_each_page_make_bench_times_shows_what_the_bench_expects(protege, as_user):
+    """`make bench` failed every run of the directory home for a while: it looked for a
+    heading id the page no longer had. The searches, the suggestions and the directory's
+    "Suggested for you" as a protégé with a mentor to suggest, asked as the bench asks."""
+    EmployeeFactory(full_name="Nia Negotiator", level=4, skills=["Negotiation", "Python"])
+    client = as_user(protege)
+    for target in latency.targets():
+        headers = {"HTTP_HX_REQUEST": "true"} if target.htmx else {}
+        if target.form:
+            response = client.post(target.path, target.form, **headers)
+        else:
+            response = client.get(target.path, **headers)
+        body = response.content.decode()
+        assert latency.check(target, response.status_code, body) is None, target.label
