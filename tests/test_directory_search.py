@@ -236,16 +236,11 @@ def test_the_directory_reads_the_programmes_date_once(company, protege, as_user,
 def test_the_migration_gives_every_existing_employee_a_name_vector():
     """Employees imported before names had their own vector get one (0012), so the name
     still counts in the ranking after the upgrade."""
-    before, after = (
-        ("directory", "0011_employee_active_ranking_index"),
-        ("directory", "0012_employee_name_vector"),
-    )
+    before = ("directory", "0011_employee_active_ranking_index")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old = executor.loader.project_state([before]).apps.get_model("directory", "Employee")
     pk = old.objects.create(full_name="Jon Smith", email="jon@example.com").pk
-    executor = MigrationExecutor(connection)
-    executor.migrate([after])
-    executor = MigrationExecutor(connection)
+    executor = MigrationExecutor(connection)  # then up to the latest again
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert Employee.objects.values_list("name_vector", flat=True).get(pk=pk) == "'jon':1 'smith':2"
