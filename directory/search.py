@@ -153,7 +153,9 @@ def _lexeme(word: str) -> str:
 # The ranking, as SQL: building and compiling it as ORM expressions (Case, When,
 # SearchRank, a Levenshtein Func...) cost ~8 ms of a ~40 ms search page, twice compiled
 # (the page's ids, then its rows); the same SQL as text costs nothing to build. Each
-# tsquery is a scalar subquery, made once per query (see OnceQuery).
+# tsquery is a scalar subquery, made once per query (see OnceQuery). It names the table
+# itself, as the SQLite branch does: a search's queryset is read as it is, never nested
+# in another query (where Django would rename the table U0).
 TSQUERY = "(SELECT to_tsquery('simple', %s))"
 # The tier by weight: a query whose lexemes carry the weight ('negoti':*A) matches the
 # stored vector as it is. Filtering the vector by weight first (ts_filter) copied it for
