@@ -157,7 +157,8 @@ def suggest_mentors(
     )
     suggestions = []
     for pk in shown:
-        person = rows[pk]
+        if (person := rows.get(pk)) is None:
+            continue  # deleted since the ranking read it
         person.team_mentored = team_mentored.get(pk, 0)
         person.mentored_manager = pk in manager_mentors
         person.recommended_by = recommended.get(pk)
