@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from directory.models import Skill
+from directory.models import Employee, Skill
 from directory.skills import skills_in_text
 from engagements import meetings, proposals
 from engagements.matching import suggest_mentors, suggest_peers
@@ -131,6 +131,26 @@ def test_hours_promised_count_in_their_own_month_only(org):
     later = programme_today() + dt.timedelta(days=62)
     assert "Jo Hours-Used" not in names(suggest_mentors(org["me"], negotiation, limit=20))
     assert "Jo Hours-Used" in names(suggest_mentors(org["me"], negotiation, today=later, limit=20))
+
+
+def test_a_mentor_deleted_while_the_suggestions_are_ranked_is_left_out(org):
+    """The pool is ranked on sort keys, then the rows shown are read: someone deleted
+    in between is skipped, not a failed page."""
+    gone = EmployeeFactory(full_name="Aaron Gone", level=3, skills=NEGOTIATION)
+    negotiation = list(Skill.objects.filter(name="Negotiation"))
+    assert "Aaron Gone" in names(suggest_mentors(org["me"], negotiation, limit=5))
+    ranked = []
+
+    def delete_once_ranked(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "mentoring_hours_per_month" in sql and not ranked:  # the pool's sort keys
+            ranked.append(True)
+            Employee.objects.filter(pk=gone.pk).delete()
+        return result
+
+    with connection.execute_wrapper(delete_once_ranked):
+        found = names(suggest_mentors(org["me"], negotiation, limit=5))
+    assert ranked and "Aaron Gone" not in found and len(found) == 4
 
 
 def test_each_suggestion_says_why_in_words(org):
