@@ -74,8 +74,12 @@ class EmployeeQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def for_listing(self) -> EmployeeQuerySet:
-        """What a card needs: department in the same query, skills in one more."""
-        return self.select_related("department").prefetch_related("skills")
+        """What a card needs: department in the same query, skills in one more, as a
+        plain list (`skill_list`): a prefetch kept behind `skills.all()` builds a manager
+        and a queryset for every card and every reading (~2.5 ms of a search page)."""
+        return self.select_related("department").prefetch_related(
+            models.Prefetch("skills", to_attr="skill_list")
+        )
 
     def available_to_mentor(self, today: datetime.date) -> EmployeeQuerySet:
         """Open to mentoring, not snoozed on `today`, with a free slot: the one definition
@@ -237,13 +241,14 @@ class Employee(models.Model):
     def match_reasons(self) -> list[str]:
         """Why a search found this person, the most telling first: "Python · skill",
         "Staff Engineer · title", "learning Python", "mentions Python". Made from the
-        query's words that directory.search annotates and the prefetched skills and
-        interests, so a page of cards costs no more queries. A name explains itself."""
+        query's words that directory.search annotates, the skills `for_listing` lists
+        (`skill_list`) and the interests the search lists (`interest_list`), so a page of
+        cards costs no more queries. A name explains itself."""
         words = getattr(self, "search_words", "").split()
         if not words:
             return []
         department = self.department.name if self.department_id else ""
-        found = [(s.name, "{} · skill") for s in self.skills.all() if matching_words(s.name, words)]
+        found = [(s.name, "{} · skill") for s in self.skill_list if matching_words(s.name, words)]
         for text, reason in [
             (self.title, "{} · title"),
             (department, "{} · department"),
@@ -252,7 +257,7 @@ class Employee(models.Model):
             if hits := matching_words(text, words):
                 found.append((" ".join(hits), reason))
         found += [
-            (s.name, "learning {}") for s in self.interests.all() if matching_words(s.name, words)
+            (s.name, "learning {}") for s in self.interest_list if matching_words(s.name, words)
         ]
         # A bio mention of a word already explained above adds nothing.
         explained = {folded(w) for subject, _ in found for w in re.findall(r"[^\W_]+", subject)}

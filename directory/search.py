@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import FloatField, Value
+from django.db.models import FloatField, Prefetch, Value
 from django.db.models.expressions import RawSQL
 
 from directory.models import EmployeeQuerySet, SearchTerm, folded
@@ -206,7 +206,7 @@ def _postgres_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
             ),
             search_words=Value(" ".join(sorted(words))),
         )
-        .prefetch_related("interests")
+        .prefetch_related(Prefetch("interests", to_attr="interest_list"))
         .order_by("search_tier", "-rank", "-open_to_mentoring", "full_name", "pk")
     )
 
@@ -338,7 +338,7 @@ def _sqlite_search(qs: EmployeeQuerySet, text: str) -> EmployeeQuerySet:
             ),
             search_words=Value(" ".join(sorted({folded(w) for group in found for w in group}))),
         )
-        .prefetch_related("interests")
+        .prefetch_related(Prefetch("interests", to_attr="interest_list"))
         .order_by(
             "search_tier", "-likely_name", "search_rank", "-open_to_mentoring", "full_name", "pk"
         )
