@@ -1,11 +1,13 @@
 """Profiles, my profile, the demo company and production settings."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from io import StringIO
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -15,6 +17,7 @@ from django.urls import reverse
 from directory.forms import location_choices
 from directory.models import Employee, Skill
 from directory.search import search_employees
+from engagements.models import Engagement
 from mentorship.demo import DEMO_LOGINS
 from tests.factories import EmployeeFactory, SkillFactory
 
@@ -197,3 +200,20 @@ def test_the_list_of_places_is_each_active_persons_place_once_in_order(django_as
         choices = location_choices()
     assert choices == [("", "Anywhere")] + [(p, p) for p in expected]
     assert "Zurich" not in dict(choices) and len(choices) == 4
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        # 60 days earlier is 00:30 on 28 September in London (summer time), 27th in UTC.
+        dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.UTC),
+        # And the other way: 60 days before 00:30 in London's summer is still winter.
+        dt.datetime(2026, 5, 20, 23, 30, tzinfo=dt.UTC),
+    ],
+)
+def test_the_demo_engagements_are_seeded_at_any_hour(instant):
+    """The demo's engagements are proposed as people would, on the programme's dates: a
+    UTC date once made `make run` fail with "The start date is in the past"."""
+    with time_machine.travel(instant, tick=False):
+        call_command("seed_demo", employees=80, stdout=StringIO())
+    assert Engagement.objects.count() == 4

@@ -6,7 +6,7 @@ import datetime as dt
 
 from directory.models import Employee
 from engagements import meetings, proposals, transitions
-from engagements.models import Engagement
+from engagements.models import Engagement, Program
 
 
 def seed_engagements(now) -> int:
@@ -31,6 +31,10 @@ def seed_engagements(now) -> int:
     }
     if len(people) < 6:
         return 0
+    # Dates on the programme's calendar, as people would pick them: 60 days before 23:30
+    # UTC in November is 00:30 the next day in London's summer time, and a UTC date
+    # would start that engagement "in the past".
+    day = Program.default().today
 
     def engagement(protege, mentor, title, goals, start, days, activities, role, detail):
         data = proposals.ProposalData(
@@ -38,8 +42,8 @@ def seed_engagements(now) -> int:
             mentor=people[mentor],
             role=role,
             role_detail=detail,
-            start_date=start.date(),
-            end_date=(start + dt.timedelta(days=days - 1)).date(),
+            start_date=day(start),
+            end_date=day(start) + dt.timedelta(days=days - 1),
             goals=[proposals.GoalData(g, m) for g, m in goals],
             activities=[proposals.ActivityData(k, c, m) for k, c, m in activities],
         )
@@ -65,14 +69,14 @@ def seed_engagements(now) -> int:
         "Bring two contracts; ask questions; mark up one myself.",
     )
     transitions.accept(done, by=people["kenji.tanaka"], now=past + dt.timedelta(hours=3))
-    for day, minutes in ((3, 60), (10, 60), (17, 90)):
+    for n, minutes in ((3, 60), (10, 60), (17, 90)):
         meetings.log_meeting(
             done,
             by=people["priya.patel"],
-            held_on=(past + dt.timedelta(days=day)).date(),
+            held_on=day(past + dt.timedelta(days=n)),
             minutes=minutes,
             note="Worked through the liability clause.",
-            now=past + dt.timedelta(days=day),
+            now=past + dt.timedelta(days=n),
         )
     transitions.complete(done, now=past + dt.timedelta(days=21))
     goal = done.goals.get()
@@ -108,14 +112,14 @@ def seed_engagements(now) -> int:
         "Role-play two openings with Daniel and debrief.",
     )
     transitions.accept(to_wrap, by=people["daniel.okafor"], now=ended + dt.timedelta(hours=2))
-    for day in (4, 12):
+    for n in (4, 12):
         meetings.log_meeting(
             to_wrap,
             by=people["priya.patel"],
-            held_on=(ended + dt.timedelta(days=day)).date(),
+            held_on=day(ended + dt.timedelta(days=n)),
             minutes=45,
             note="Practised the anchor.",
-            now=ended + dt.timedelta(days=day),
+            now=ended + dt.timedelta(days=n),
         )
     transitions.complete(to_wrap, now=ended + dt.timedelta(days=21))
 
@@ -138,7 +142,7 @@ def seed_engagements(now) -> int:
     meetings.log_meeting(
         active,
         by=people["rosa.mendes"],
-        held_on=(recent + dt.timedelta(days=2)).date(),
+        held_on=day(recent + dt.timedelta(days=2)),
         minutes=120,
         note="Shadowed the Acme renewal.",
         now=recent + dt.timedelta(days=2),
