@@ -363,8 +363,10 @@ class ProposalForms:
         text = self.form.cleaned_data.get(name, "").strip()
         if not text:
             return []
-        people = Employee.objects.active().exclude(pk=self.me.pk).for_listing()
-        return list(search_employees(people, text)[:SEARCH_LIMIT])
+        people = Employee.objects.active().exclude(pk=self.me.pk).select_related("department")
+        # A name, a title and a department per choice: none of the skills and interests a
+        # directory card reads (two queries fewer).
+        return list(search_employees(people, text).prefetch_related(None)[:SEARCH_LIMIT])
 
     def _candidates(self, chosen_field: str, query_field: str) -> list[Employee]:
         chosen = self.form.cleaned_data.get(chosen_field)

@@ -315,6 +315,23 @@ def test_the_propose_page_makes_the_same_number_of_queries_for_1_and_8_found_men
     assert queries("forecasting") == queries("budgeting")
 
 
+def test_finding_a_mentor_by_name_reads_no_skills_or_interests_it_does_not_show(
+    protege, mentor, as_user
+):
+    """A found person is a name, a title and a department on the propose page: the
+    skills and interests a directory card explains its match with are not read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    EmployeeFactory(full_name="Only Forecaster", skills=["Forecasting"], interests=["Python"])
+    data = {**proposal(mentor), "action": "find_mentor", "mentor_q": "forecaster"}
+    with CaptureQueriesContext(connection) as captured:
+        response = as_user(protege).post(NEW, data)
+    assert "Only Forecaster" in response.content.decode()
+    prefetches = [q["sql"] for q in captured if "_prefetch_related_val" in q["sql"]]
+    assert prefetches == []
+
+
 def test_editing_a_draft_makes_the_same_number_of_queries_for_small_and_big_drafts(
     protege, mentor, peer, as_user
 ):
