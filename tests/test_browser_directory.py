@@ -154,3 +154,29 @@ def test_the_result_pages_go_forward_and_back_with_nobody_twice(
     page.get_by_role("link", name="Previous").click()
     expect(meta).to_have_text(re.compile(r"^1–20 of \d+$"))
     assert page.locator(".person-card h3").all_inner_texts() == first
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_each_found_person_shows_why_and_their_skills_and_clear_starts_over(
+    browser_as, demo_company, javascript
+):
+    """A card's reasons and skill tags come from lists read with the page (no query per
+    card); Clear drops the search and the filters, back to the whole directory."""
+    page = priya_on_the_directory(browser_as, javascript=javascript)
+    page.get_by_label("Department").select_option(label="Sales")
+    if javascript:
+        search_as_you_type(page, "negotation")
+    else:
+        page.locator("#id_q").fill("negotation")
+        page.get_by_role("button", name="Search").click()
+    daniel = page.locator(".person-card").filter(has_text="Daniel Okafor")
+    expect(daniel.locator(".match-reasons")).to_contain_text("Negotiation · skill")
+    expect(daniel.locator(".tag", has_text="Negotiation")).to_be_visible()
+    expect(page.locator(".results-meta")).to_contain_text("for “negotation”")
+
+    page.get_by_role("link", name="Clear").click()
+    expect(page).to_have_url(re.compile(r"/directory/$"))
+    expect(page.locator("#id_q")).to_have_value("")
+    expect(page.get_by_label("Department")).to_have_value("")
+    expect(page.locator(".results-meta")).not_to_contain_text("for “")
+    expect(page.locator(".person-card .tag").first).to_be_visible()

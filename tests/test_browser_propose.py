@@ -97,3 +97,45 @@ def test_a_refused_proposal_leads_to_each_problem(javascript, browser_as, mentor
     if javascript:  # axe-core runs as a script in the page
         assert_accessible(page)
     assert not Engagement.objects.exists()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_find_a_mentor_and_a_peer_by_name_and_propose_with_them(
+    javascript, browser_as, mentor, peer, protege
+):
+    """The two "Find" boxes: live as one types with JavaScript, the button without; what
+    was chosen in one survives a search in the other."""
+    page = browser_as(protege, "/engagements/new/", javascript=javascript)
+    page.get_by_label("Title").fill("Negotiating agency contracts")
+    fill_goal(page, 1, "Prepare a renewal negotiation", "The mentor approves my plan")
+
+    def find(section: str, label: str, text: str) -> None:
+        box = page.locator(section).get_by_label(label)
+        if javascript:
+            box.press_sequentially(text)
+        else:
+            box.fill(text)
+            page.locator(section).get_by_role("button", name="Find").click()
+
+    find("#mentor", "Find a mentor by name or skill", "okafr")
+    page.locator("#mentor").get_by_role("radio", name=re.compile("Daniel Okafor")).check()
+    find("#peers", "Find a colleague by name or interest", "beckr")
+    page.locator("#peers").get_by_role("checkbox", name=re.compile("Tom Becker")).check()
+    expect(
+        page.locator("#mentor").get_by_role("radio", name=re.compile("Daniel Okafor"))
+    ).to_be_checked()
+    expect(page.get_by_label("Goal 1")).to_have_value("Prepare a renewal negotiation")
+
+    page.get_by_role("radio", name="Shadowing the mentor").check()
+    page.get_by_label("What you will do").fill("Prepare the pricing and take notes.")
+    start = programme_today() + dt.timedelta(days=1)
+    page.get_by_label("Start date").fill(start.isoformat())
+    page.get_by_label("End date").fill((start + dt.timedelta(days=20)).isoformat())
+    if javascript:  # axe-core runs as a script in the page
+        assert_accessible(page)
+    page.get_by_role("button", name="Propose", exact=True).click()
+
+    expect(page.locator("h1 .badge")).to_have_text("Proposed")
+    engagement = Engagement.objects.get(protege=protege)
+    assert engagement.mentor == mentor
+    assert [p.employee for p in engagement.participants.all()] == [peer]
