@@ -9,11 +9,14 @@ costs, and its total is counted only up to a cap.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 
 from django import forms
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from directory.models import Employee
 from directory.paging import page_of
 
 MAX_PAGE = 10_000
@@ -87,19 +90,46 @@ def count_up_to(queryset: QuerySet, cap: int) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
-def counted_together(**counts: tuple[QuerySet, int]) -> dict[str, tuple[int, bool]]:
-    """count_up_to for several querysets (queryset, cap) in one round trip, for the
-    figures every page shows in its navigation: one SELECT of scalar subqueries instead
-    of a query each (each costs its compilation and a round trip, ~1 ms on every page)."""
-    parts, params = [], []
-    for queryset, cap in counts.values():
-        sql, more = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
-        params += more
+# A person id no row has. The navigation's SQL is compiled for a stand-in with this id
+# and each request swaps in its own (`counted_for`).
+STAND_IN_ID = -7_654_321
+
+PersonQuery = Callable[[Employee], QuerySet]
+
+
+def counted_for(person: Employee, **counts: tuple[PersonQuery, int]) -> dict[str, tuple[int, bool]]:
+    """count_up_to for several of one person's querysets in one round trip: the figures
+    every page shows in its navigation. Each count is (a function from the person to a
+    queryset, a cap); one SELECT of scalar subqueries instead of a query each.
+
+    The SQL is compiled once per process, for a stand-in person, and each call swaps its
+    person's id into the parameters: compiling the three querysets was ~0.8 ms of the
+    ~1.1 ms they cost on every page (running them, ~0.2 ms). So a function may use the
+    person's id only, never another of their fields (the stand-in has none)."""
+    sql, params = _counting_sql(tuple((make, cap) for make, cap in counts.values()))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, [person.pk if _is_stand_in(p) else p for p in params])
         row = cursor.fetchone()
     return {
         name: (min(n, cap), n > cap)
         for (name, (_, cap)), n in zip(counts.items(), row, strict=True)
     }
+
+
+@functools.lru_cache(maxsize=16)
+def _counting_sql(counts: tuple[tuple[PersonQuery, int], ...]) -> tuple[str, list]:
+    stand_in = Employee(pk=STAND_IN_ID)
+    stand_in._state.adding = False  # as if saved: Django refuses unsaved rows in filters
+    parts, params = [], []
+    for make, cap in counts:
+        queryset = make(stand_in).order_by().values("pk")[: cap + 1]
+        sql, more = queryset.query.sql_with_params()
+        if not any(_is_stand_in(p) for p in more):
+            raise ValueError(f"{make.__qualname__} does not filter on the person's id")
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
+        params += more
+    return "SELECT " + ", ".join(parts), params
+
+
+def _is_stand_in(param: object) -> bool:
+    return type(param) is int and param == STAND_IN_ID

@@ -1,17 +1,32 @@
 from functools import cache
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from directory.logins import employee_of
+from directory.models import Employee
 from engagements.access import is_programme_admin as check_admin
 from engagements.models import Engagement, Notification, Program
-from engagements.paging import counted_together
+from engagements.paging import counted_for
 from mentorship.demo import DEMO_LOGINS
 
 UNREAD_BADGE_UP_TO = 99
 # Proposals expire within days: a mentor has a handful waiting, never this many.
 INBOX_BADGE_UP_TO = 999
+
+
+# What the navigation counts (engagements.paging.counted_for: each of the person's id).
+def unread_of(me: Employee) -> QuerySet:
+    return Notification.objects.for_person(me).unread()
+
+
+def waiting_for(me: Employee) -> QuerySet:
+    return Engagement.objects.for_mentor(me).proposed()
+
+
+def programmes_of(me: Employee) -> QuerySet:
+    return Program.objects.administered_by(me)
 
 
 def site(request: HttpRequest) -> dict:
@@ -26,11 +41,12 @@ def site(request: HttpRequest) -> dict:
         me = employee_of(request)
         if me is None:
             return {"unread": (0, False), "inbox": (0, False), "admin": (0, False)}
-        return counted_together(
+        return counted_for(
+            me,
             # No further than a badge needs: a busy mentor's unread can run to thousands.
-            unread=(Notification.objects.for_person(me).unread(), UNREAD_BADGE_UP_TO),
-            inbox=(Engagement.objects.for_mentor(me).proposed(), INBOX_BADGE_UP_TO),
-            admin=(Program.objects.administered_by(me), 1),
+            unread=(unread_of, UNREAD_BADGE_UP_TO),
+            inbox=(waiting_for, INBOX_BADGE_UP_TO),
+            admin=(programmes_of, 1),
         )
 
     def is_programme_admin() -> bool:

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from engagements.models import Engagement, Notification, Participant, Program
+from engagements.paging import _counting_sql, counted_for
 from tests.factories import EmployeeFactory, engagement_between
 
 State = Engagement.State
@@ -250,6 +251,33 @@ def test_the_navigation_counts_unread_waiting_and_programmes_in_one_query(
     counts = [q for q in queries if "COUNT(" in q["sql"] and "engagements_notification" in q["sql"]]
     assert len(counts) == 1
     assert re.search(r'id="notifications">Notifications <span class="nav-count">99\+<', home)
+
+
+def test_the_navigation_is_compiled_once_and_each_person_sees_their_own_counts(
+    as_user, protege, mentor, program
+):
+    """The navigation's SQL is compiled once per process, for a stand-in person, and each
+    request swaps in its own person's id (engagements.paging.counted_for)."""
+    unread_notifications(mentor, engagement_between(protege, mentor, state="proposed"), 3)
+    unread_notifications(protege, Engagement.objects.get(), 5)
+    program.admins.add(protege)
+    _counting_sql.cache_clear()
+    for _ in range(2):
+        for person, unread, waiting, admin in ((mentor, 3, 1, False), (protege, 5, 0, True)):
+            page = as_user(person).get("/directory/").content.decode()
+            assert f'">{unread} unread<span class="visually-hidden">' in page
+            assert bool(re.search(r'Mentor inbox <span class="nav-count">1<', page)) == bool(
+                waiting
+            )
+            assert ('href="/engagements/programme/"' in page) == admin
+    assert _counting_sql.cache_info().misses == 1
+
+
+def test_a_navigation_count_must_filter_on_the_person(protege):
+    # The stand-in's id is swapped for each person's: a count that ignores it would show
+    # everyone the same figure.
+    with pytest.raises(ValueError, match="does not filter on the person"):
+        counted_for(protege, everyone=(lambda me: Notification.objects.all(), 5))
 
 
 def unread_notifications(person, engagement, n: int) -> None:
