@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.models import Employee, Skill
-from directory.skills import skills_in_text
+from directory.skills import _vocabulary, skills_in_text
 from engagements import meetings, proposals
 from engagements.matching import suggest_mentors, suggest_peers
 from tests.factories import DepartmentFactory, EmployeeFactory, engagement_between, programme_today
@@ -214,6 +214,34 @@ def test_goal_words_are_matched_to_skills():
     assert [s.name for s in skills_in_text("speaking on stage")] == ["Public speaking"]
     assert [s.name for s in skills_in_text("pyton scripts")] == ["Python"]
     assert skills_in_text("going to the gym") == []  # "Go" needs the exact word
+
+
+def test_matched_skills_follow_the_skills_as_they_are_now():
+    """The words of the skills' names are indexed once per process and a word's close
+    matches kept: a skill added, renamed or removed counts from the next goal on."""
+    python = Skill.objects.create(name="Python", slug="python")
+    assert skills_in_text("kubernetes and pyton") == [python]
+    kubernetes = Skill.objects.create(name="Kubernetes", slug="kubernetes")
+    assert skills_in_text("kubernetes and pyton") == [kubernetes, python]
+    python.name = "Rust"
+    python.save()
+    assert skills_in_text("kubernetes and pyton") == [kubernetes]
+    kubernetes.delete()
+    assert skills_in_text("kubernetes and pyton") == []
+
+
+def test_a_goal_scored_again_reads_its_words_scores_from_memory():
+    Skill.objects.create(name="Negotiation", slug="negotiation")
+    with CaptureQueriesContext(connection) as queries:
+        first = skills_in_text("Negotiating better contracts with agencies")
+    vocabulary = _vocabulary(tuple(Skill.objects.values_list("pk", "name", "slug")))
+    scored = vocabulary.scores.cache_info()
+    again = skills_in_text("Negotiating better contracts with agencies")
+    assert [s.name for s in again] == [s.name for s in first] == ["Negotiation"]
+    assert again[0].pk == first[0].pk and not again[0]._state.adding  # a row, as saved
+    assert vocabulary.scores.cache_info().hits == scored.hits + 4  # each word but "with"
+    assert vocabulary.scores.cache_info().misses == scored.misses
+    assert len(queries) == 1
 
 
 def test_peers_who_want_to_learn_the_same_are_suggested_closest_first(org):
