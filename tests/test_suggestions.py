@@ -7,11 +7,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from directory.models import Employee, Skill
 from directory.skills import _vocabulary, skills_in_text
 from engagements import meetings, proposals
 from engagements.matching import suggest_mentors, suggest_peers
+from engagements.models import WrapUp
 from tests.factories import DepartmentFactory, EmployeeFactory, engagement_between, programme_today
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +155,23 @@ def test_a_mentor_deleted_while_the_suggestions_are_ranked_is_left_out(org):
     assert ranked and "Aaron Gone" not in found and len(found) == 4
 
 
+def test_the_mentor_ranking_names_its_skills_in_its_sql(org):
+    """Prepared statements are planned once for any parameters: the skills' ids are
+    written into the ranking's SQL, so its plan is made knowing how many hold them."""
+    skills = list(Skill.objects.filter(name__in=["Negotiation", "Writing"]).order_by("pk"))
+    ranking = []
+
+    def keep(execute, sql, params, many, context):
+        if "held.skill_id" in sql:
+            ranking.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        assert names(suggest_mentors(org["me"], skills, limit=1)) == ["Ida Recommended"]
+    ids = ", ".join(str(skill.pk) for skill in skills)
+    assert ranking and all(f"held.skill_id IN ({ids})" in sql for sql, _ in ranking)
+
+
 def test_each_suggestion_says_why_in_words(org):
     skills = list(Skill.objects.filter(name="Negotiation"))
     suggestions = suggest_mentors(org["me"], skills, limit=10)
@@ -169,6 +188,24 @@ def test_each_suggestion_says_why_in_words(org):
     assert reasons["Eve Same-Level"] == (
         "Expert in Negotiation · same level as you · 2 of 2 slots free"
     )
+
+
+def test_when_two_past_mentors_recommended_someone_the_latest_is_named(org):
+    lou = EmployeeFactory(full_name="Lou Later-Mentor", level=4, skills=["Writing"])
+    again = engagement_between(org["me"], lou, state="completed", title="Writing again")
+    meetings.advise_next(again, by=lou, next_area="Negotiation", next_mentor=org["recommended"])
+    negotiation = list(Skill.objects.filter(name="Negotiation"))
+    kims, lous = WrapUp.objects.exclude(engagement=again), WrapUp.objects.filter(engagement=again)
+    for earlier, later, named in (
+        (kims, lous, "Lou Later-Mentor"),
+        (lous, kims, "Kim Past-Mentor"),
+    ):
+        earlier.update(advised_at=timezone.now() - dt.timedelta(days=30))
+        later.update(advised_at=timezone.now())
+        reasons = {
+            s.person.full_name: s.reason_text for s in suggest_mentors(org["me"], negotiation)
+        }
+        assert f"recommended by {named} ·" in reasons["Ida Recommended"]
 
 
 def test_mentoring_the_protégés_manager_counts_as_network(org):
