@@ -304,6 +304,25 @@ def test_the_inbox_makes_the_same_number_of_queries_for_1_and_8_proposals(mentor
     assert queries() == one
 
 
+def test_the_inbox_reads_the_mentors_own_row_once_not_with_every_card(
+    protege, peer, mentor, as_user
+):
+    engagement_between(protege, mentor, state="proposed", title="First")
+    engagement_between(peer, mentor, state="proposed", title="Second")
+    with CaptureQueriesContext(connection) as captured:
+        page = as_user(mentor).get(INBOX).content.decode()
+    cards = [
+        q["sql"] for q in captured if 'ORDER BY "engagements_engagement"."proposed_at"' in q["sql"]
+    ]
+    assert len(cards) == 1
+    assert not re.search(
+        r'JOIN "directory_employee"( T\d+)? ON \("engagements_engagement"\."mentor_id"', cards[0]
+    )
+    assert "First" in page and "Second" in page
+    # Each card is still the mentor's, in memory: nothing reads it again per card.
+    assert page.count(f'href="{protege.get_absolute_url()}"') >= 1
+
+
 def test_a_decision_never_redirects_to_another_site(protege, mentor, as_user):
     engagement = engagement_between(protege, mentor, state="proposed")
     response = as_user(mentor).post(

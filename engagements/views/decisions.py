@@ -25,8 +25,13 @@ from engagements.tokens import BadToken, read_token
 def inbox(request: HttpRequest) -> HttpResponse:
     me = current_employee(request)
     proposals = list(
-        Engagement.objects.for_mentor(me).proposed().for_cards().order_by("proposed_at", "pk")
+        Engagement.objects.for_mentor(me)
+        .proposed()
+        .for_cards(mentors_known=True)
+        .order_by("proposed_at", "pk")
     )
+    for card in proposals:
+        card.mentor = me
     with_decline_fields(proposals)
     recent = (
         Engagement.objects.for_mentor(me)
@@ -58,6 +63,8 @@ def with_decline_fields(cards: list[Engagement]) -> None:
     for card in cards:
         # The blank is escaped HTML; a new numeric id prefix keeps it so.
         card.decline_fields = mark_safe(blank.replace("decline-0-", f"decline-{card.pk}-"))
+        # Closed: set, so the template finds it (a missing attribute costs ~20 µs).
+        card.declining = getattr(card, "declining", False)
 
 
 DECLINE_FIELDS = "engagements/_decline_fields.html"
