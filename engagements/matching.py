@@ -144,7 +144,7 @@ def suggest_mentors(
 # A protégé's network in one statement: who mentored their teammates (and how many of
 # them), who mentored their manager, and whom their past mentors recommended, oldest
 # advice first so that the latest wins. Mentored: an active or completed engagement.
-# As three ORM queries, ~3.6 ms a suggestion, most of it building and compiling them;
+# As three ORM queries, 3.2–3.6 ms a suggestion, most of it building and compiling them;
 # each part is served by its own index (a UNION, not an OR: with an OR across the two
 # mentored parts no index could serve it, 37 ms).
 NETWORK_SQL = """
@@ -194,6 +194,8 @@ def holding(skills: list[Skill]) -> RawSQL:
     which skill, PostgreSQL guessed 600 holders where Negotiation has 2 700, and ranked
     the mentors by probing the ranking index once for each, 7 ms instead of 4."""
     ids = ", ".join(str(int(skill.pk)) for skill in skills)
+    if not ids:
+        return RawSQL("FALSE", [], output_field=BooleanField())  # no skill, nobody holds it
     return RawSQL(
         "EXISTS (SELECT 1 FROM directory_employee_skills held"
         f' WHERE held.employee_id = "directory_employee"."id" AND held.skill_id IN ({ids}))',

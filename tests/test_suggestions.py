@@ -12,7 +12,7 @@ from django.utils import timezone
 from directory.models import Employee, Skill
 from directory.skills import _vocabulary, skills_in_text
 from engagements import meetings, proposals
-from engagements.matching import suggest_mentors, suggest_peers
+from engagements.matching import holding, suggest_mentors, suggest_peers
 from engagements.models import WrapUp
 from tests.factories import DepartmentFactory, EmployeeFactory, engagement_between, programme_today
 
@@ -170,6 +170,12 @@ def test_the_mentor_ranking_names_its_skills_in_its_sql(org):
         assert names(suggest_mentors(org["me"], skills, limit=1)) == ["Ida Recommended"]
     ids = ", ".join(str(skill.pk) for skill in skills)
     assert ranking and all(f"held.skill_id IN ({ids})" in sql for sql, _ in ranking)
+
+
+def test_holding_no_skill_is_nobody(org):
+    assert not Employee.objects.filter(holding([])).exists()
+    negotiation = list(Skill.objects.filter(name="Negotiation"))
+    assert Employee.objects.filter(holding(negotiation)).filter(pk=org["ceo"].pk).exists()
 
 
 def test_each_suggestion_says_why_in_words(org):
