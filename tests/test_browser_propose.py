@@ -24,6 +24,20 @@ def activity_rows(page: Page):
     return page.locator("#activities .activity-row")
 
 
+def choose_role_and_dates_then_propose(page: Page, *, javascript: bool) -> None:
+    """The rest of a proposal (a role, three weeks from tomorrow), checked for
+    accessibility with JavaScript on, proposed, and shown as proposed."""
+    page.get_by_role("radio", name="Shadowing the mentor").check()
+    page.get_by_label("What you will do").fill("Prepare the pricing and take notes.")
+    start = programme_today() + dt.timedelta(days=1)
+    page.get_by_label("Start date").fill(start.isoformat())
+    page.get_by_label("End date").fill((start + dt.timedelta(days=20)).isoformat())
+    if javascript:  # axe-core runs as a script in the page
+        assert_accessible(page)
+    page.get_by_role("button", name="Propose", exact=True).click()
+    expect(page.locator("h1 .badge")).to_have_text("Proposed")
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_plan_two_more_activities_remove_one_watch_the_total_and_propose(
     javascript, browser_as, mentor, protege
@@ -58,16 +72,7 @@ def test_plan_two_more_activities_remove_one_watch_the_total_and_propose(
     # The goal typed before the redraws is still there.
     expect(page.get_by_label("Goal 1")).to_have_value("Prepare a renewal negotiation")
 
-    page.get_by_role("radio", name="Shadowing the mentor").check()
-    page.get_by_label("What you will do").fill("Prepare the pricing and take notes.")
-    start = programme_today() + dt.timedelta(days=1)
-    page.get_by_label("Start date").fill(start.isoformat())
-    page.get_by_label("End date").fill((start + dt.timedelta(days=20)).isoformat())
-    if javascript:  # axe-core runs as a script in the page
-        assert_accessible(page)
-    page.get_by_role("button", name="Propose", exact=True).click()
-
-    expect(page.locator("h1 .badge")).to_have_text("Proposed")
+    choose_role_and_dates_then_propose(page, javascript=javascript)
     engagement = Engagement.objects.get(protege=protege)
     assert engagement.budget_minutes == 300
     assert [(a.count, a.kind, a.minutes_each) for a in engagement.activities.all()] == [
@@ -126,16 +131,7 @@ def test_find_a_mentor_and_a_peer_by_name_and_propose_with_them(
     ).to_be_checked()
     expect(page.get_by_label("Goal 1")).to_have_value("Prepare a renewal negotiation")
 
-    page.get_by_role("radio", name="Shadowing the mentor").check()
-    page.get_by_label("What you will do").fill("Prepare the pricing and take notes.")
-    start = programme_today() + dt.timedelta(days=1)
-    page.get_by_label("Start date").fill(start.isoformat())
-    page.get_by_label("End date").fill((start + dt.timedelta(days=20)).isoformat())
-    if javascript:  # axe-core runs as a script in the page
-        assert_accessible(page)
-    page.get_by_role("button", name="Propose", exact=True).click()
-
-    expect(page.locator("h1 .badge")).to_have_text("Proposed")
+    choose_role_and_dates_then_propose(page, javascript=javascript)
     engagement = Engagement.objects.get(protege=protege)
     assert engagement.mentor == mentor
     assert [p.employee for p in engagement.participants.all()] == [peer]

@@ -277,7 +277,7 @@ def test_a_goal_scored_again_reads_its_words_scores_from_memory():
     Skill.objects.create(name="Negotiation", slug="negotiation")
     with CaptureQueriesContext(connection) as queries:
         first = skills_in_text("Negotiating better contracts with agencies")
-    vocabulary = _vocabulary(tuple(Skill.objects.values_list("pk", "name", "slug")))
+    vocabulary = _vocabulary(tuple(Skill.objects.order_by("pk").values_list("pk", "name", "slug")))
     scored = vocabulary.scores.cache_info()
     again = skills_in_text("Negotiating better contracts with agencies")
     assert [s.name for s in again] == [s.name for s in first] == ["Negotiation"]
