@@ -323,3 +323,38 @@ def test_every_control_of_the_inbox_cards_with_and_without_javascript(
     assert (first.state, second.state) == (Engagement.State.ACTIVE, Engagement.State.DECLINED)
     assert second.decline_message == "Kenji knows agencies far better."
     assert second.suggested_mentor == colleague
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_others_who_could_help_and_the_directorys_suggestions_lead_to_a_proposal(
+    browser_as, mentor, protege, javascript
+):
+    """After a decline the protégé sees who else could help, with why, never the mentor
+    who declined; Propose opens the form with that mentor chosen. The directory's
+    "Suggested for you" (from Priya's interest in Negotiation) leads there the same way."""
+    EmployeeFactory(
+        full_name="Nia Negotiator", title="Account Executive", level=3, skills=["Negotiation"]
+    )
+    engagement = engagement_between(protege, mentor, state="declined")
+    page = browser_as(protege, engagement.get_absolute_url(), javascript=javascript)
+    declined = page.get_by_role("region", name="Daniel declined")
+    others = declined.locator(".suggestion")
+    expect(others).to_have_count(1)
+    expect(others.first).to_contain_text(
+        "Nia Negotiator Account Executive Expert in Negotiation · 1 level above you · "
+        "2 of 2 slots free"
+    )
+    if javascript:  # axe-core runs as a script in the page
+        assert_accessible(page)
+    declined.get_by_role("link", name="Propose to Nia Negotiator").click()
+    expect(page).to_have_url(re.compile(r"/engagements/new/\?mentor=\d+$"))
+    expect(mentor_choice(page, "Nia Negotiator")).to_be_checked()
+
+    page.goto(page.url.split("/engagements/")[0] + reverse("directory:index"))
+    panel = page.locator(".suggested")  # shown open on a wide screen, with or without JS
+    suggested = panel.locator(".suggestion")
+    expect(suggested).to_have_count(2)  # the directory does not know about the decline
+    expect(suggested.nth(0)).to_contain_text("Nia Negotiator")
+    expect(suggested.nth(1)).to_contain_text("Daniel Okafor")
+    panel.get_by_role("link", name="Propose to Daniel Okafor").click()
+    expect(mentor_choice(page, "Daniel Okafor")).to_be_checked()
