@@ -18,6 +18,16 @@ class TransitionError(Exception):
     """A state change that is not allowed now; the message is for the person."""
 
 
+def is_current(since: dt.datetime, via: str = "") -> models.Q:
+    """Under way: a draft, a proposal or running, or ended or cancelled since then (its
+    wrap-up may still be waiting). `via` is the path to the engagement ("engagement__")."""
+    open_states = [Engagement.State.DRAFT, Engagement.State.PROPOSED, Engagement.State.ACTIVE]
+    ended = [Engagement.State.COMPLETED, Engagement.State.CANCELLED]
+    return models.Q(**{f"{via}state__in": open_states}) | models.Q(
+        **{f"{via}state__in": ended, f"{via}closed_at__gte": since}
+    )
+
+
 class EngagementQuerySet(models.QuerySet):
     def for_mentor(self, employee: Employee) -> EngagementQuerySet:
         return self.filter(mentor=employee)
@@ -31,7 +41,13 @@ class EngagementQuerySet(models.QuerySet):
     def proposed(self) -> EngagementQuerySet:
         return self.filter(state=Engagement.State.PROPOSED)
 
-    def involving(self, employee: Employee) -> EngagementQuerySet:
+    def involving(
+        self,
+        employee: Employee,
+        *,
+        current_since: dt.datetime | None = None,
+        newest: int | None = None,
+    ) -> EngagementQuerySet:
         """Everything this person is in: as protégé, as mentor, or as a peer who was
         invited or joined. Drafts are the protégé's alone.
 
@@ -39,20 +55,37 @@ class EngagementQuerySet(models.QuerySet):
         mentor/state, the participant's employee), then a primary-key lookup. The OR
         across the participants join with DISTINCT it replaces read every engagement
         and every participant for every person (EXPLAIN ANALYZE at 100 000
-        engagements: a hash join over the whole table, ~100 ms; this: ~0.3 ms)."""
+        engagements: a hash join over the whole table, ~100 ms; this: ~0.3 ms).
+
+        Each part reads only what is asked for, so that a page's cost does not grow
+        with the person's own history (a busy mentor's is hundreds of engagements, and
+        grows every month): `current_since` keeps what is current (`current()`), read
+        from the (person, state, closed_at) indexes; `newest` keeps each role's newest
+        that many by creation, read from the (person, created_at) indexes. EXPLAIN
+        ANALYZE at 100 000 engagements, the mentor with 222: my engagements' query read
+        742 rows (1.16 ms), now 102 (0.31 ms); page 1 of the history 1 174 (1.75 ms),
+        now 193 (0.33 ms). The peer part still reads all of the person's peer answers
+        (the engagement's order is not on them): a person is a peer in few."""
         draft = Engagement.State.DRAFT
         peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
+        only, peer_only = models.Q(), models.Q()
+        if current_since is not None:
+            only, peer_only = is_current(current_since), is_current(current_since, "engagement__")
         # .order_by(): no part of a UNION needs the model's default ordering.
-        as_protege = Engagement.objects.filter(protege=employee).order_by().values("pk")
-        as_mentor = (
-            Engagement.objects.filter(mentor=employee).exclude(state=draft).order_by().values("pk")
-        )
+        as_protege = Engagement.objects.filter(only, protege=employee).order_by()
+        as_mentor = Engagement.objects.filter(only, mentor=employee).exclude(state=draft).order_by()
         as_peer = (
-            Participant.objects.filter(employee=employee, answer__in=peer_answers)
+            Participant.objects.filter(peer_only, employee=employee, answer__in=peer_answers)
             .exclude(engagement__state=draft)
             .order_by()
-            .values("engagement_id")
         )
+        as_protege, as_mentor = as_protege.values("pk"), as_mentor.values("pk")
+        as_peer = as_peer.values("engagement_id")
+        if newest is not None and connection.features.supports_slicing_ordering_in_compound:
+            # (SQLite, the embedded default, cannot limit a part of a UNION: it reads all.)
+            as_protege = as_protege.order_by("-created_at", "-pk")[:newest]
+            as_mentor = as_mentor.order_by("-created_at", "-pk")[:newest]
+            as_peer = as_peer.order_by("-engagement__created_at", "-engagement_id")[:newest]
         return self.filter(pk__in=as_protege.union(as_mentor, as_peer))
 
     def matching_text(self, text: str) -> EngagementQuerySet:
@@ -71,15 +104,6 @@ class EngagementQuerySet(models.QuerySet):
         else:
             people = models.Q(protege__in=names) | models.Q(mentor__in=names)
         return self.filter(models.Q(title__icontains=text) | people)
-
-    def current(self, *, since: dt.datetime) -> EngagementQuerySet:
-        """What is under way: drafts, proposals, running engagements, and those that
-        ended or were cancelled since then (their wrap-up may still be waiting)."""
-        open_states = [Engagement.State.DRAFT, Engagement.State.PROPOSED, Engagement.State.ACTIVE]
-        ended = [Engagement.State.COMPLETED, Engagement.State.CANCELLED]
-        return self.filter(
-            models.Q(state__in=open_states) | models.Q(state__in=ended, closed_at__gte=since)
-        )
 
     def distinct_mentors_since(self, since: dt.datetime) -> int:
         """How many different mentors these engagements had since then (the method's aim
@@ -142,11 +166,13 @@ class Engagement(models.Model):
         OTHER = "other", "Another reason"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="engagements")
+    # No index of their own: each is the first column of the (person, state, closed_at)
+    # and (person, created_at) indexes below, which serve every lookup by person.
     protege = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, related_name="engagements_as_protege"
+        Employee, on_delete=models.PROTECT, related_name="engagements_as_protege", db_index=False
     )
     mentor = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, related_name="engagements_as_mentor"
+        Employee, on_delete=models.PROTECT, related_name="engagements_as_mentor", db_index=False
     )
     title = models.CharField(max_length=120)
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
@@ -176,8 +202,32 @@ class Engagement(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["mentor", "state"]),
-            models.Index(fields=["protege", "state"]),
+            # A person's part of the engagements (`involving`): what is current, by state
+            # and, for those that ended, since when; newest first, a page's worth. Before
+            # them, (person, state) and the foreign keys' own indexes made each of these
+            # read all of a busy mentor's engagements (`involving` says how many).
+            models.Index(fields=["mentor", "state", "closed_at"]),
+            models.Index(fields=["protege", "state", "closed_at"]),
+            models.Index(
+                models.F("mentor"),
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="engagement_mentor_newest",
+            ),
+            models.Index(
+                models.F("protege"),
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="engagement_protege_newest",
+            ),
+            # The inbox's "Recently answered": the mentor's last ten decisions, 33 rows
+            # read (0.06 ms) where all the mentor's were read and sorted (652, 0.76 ms).
+            models.Index(
+                models.F("mentor"),
+                models.F("decided_at").desc(),
+                models.F("id").desc(),
+                name="engagement_mentor_decided",
+            ),
             models.Index(fields=["state", "end_date"]),
             models.Index(fields=["state", "expires_at"]),
             # The programme list, newest proposal first, one keyset page at a time:
