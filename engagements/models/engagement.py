@@ -51,15 +51,15 @@ class EngagementQuerySet(models.QuerySet):
         """Everything this person is in: as protégé, as mentor, or as a peer who was
         invited or joined. Drafts are the protégé's alone.
 
-        A UNION of the three roles, each served by its own index (protégé/state,
-        mentor/state, the participant's employee), then a primary-key lookup. The OR
+        A UNION of the three roles, each served by its own index (the protégé's, the
+        mentor's, the participant's employee), then a primary-key lookup. The OR
         across the participants join with DISTINCT it replaces read every engagement
         and every participant for every person (EXPLAIN ANALYZE at 100 000
         engagements: a hash join over the whole table, ~100 ms; this: ~0.3 ms).
 
         Each part reads only what is asked for, so that a page's cost does not grow
         with the person's own history (a busy mentor's is hundreds of engagements, and
-        grows every month): `current_since` keeps what is current (`current()`), read
+        grows every month): `current_since` keeps what is current (`is_current`), read
         from the (person, state, closed_at) indexes; `newest` keeps each role's newest
         that many by creation, read from the (person, created_at) indexes. EXPLAIN
         ANALYZE at 100 000 engagements, the mentor with 222: my engagements' query read
