@@ -36,21 +36,8 @@ def add_history(person, n: int, *, start: int = 0, roles: int = 3) -> list[Engag
         role = i % roles
         protege, mentor = [(person, others[0]), (others[0], person), (others[0], others[1])][role]
         when = long_ago + dt.timedelta(hours=i)
-        rows.append(
-            Engagement(
-                program=program,
-                protege=protege,
-                mentor=mentor,
-                title=f"Engagement of long ago {i:04d}",
-                state=OVER[i % len(OVER)],
-                start_date=when.date(),
-                end_date=when.date() + dt.timedelta(days=14),
-                budget_minutes=180,
-                proposed_at=when,
-                decided_at=when,
-                closed_at=when + dt.timedelta(days=14),
-            )
-        )
+        title = f"Engagement of long ago {i:04d}"
+        rows.append(ended(program, protege, mentor, when, i, title=title))
     created = Engagement.objects.bulk_create(rows)
     Participant.objects.bulk_create(
         Participant(engagement=e, employee=person, answer=Participant.Answer.ACCEPTED)
@@ -80,20 +67,25 @@ def add_company(n: int) -> None:
     program = Program.default()
     when = timezone.now() - dt.timedelta(days=200)
     Engagement.objects.bulk_create(
-        Engagement(
-            program=program,
-            protege=people[i % 20],
-            mentor=people[(i + 1 + i // 20) % 20],
-            title=f"Someone else's engagement {i}",
-            state=OVER[i % len(OVER)],
-            start_date=when.date(),
-            end_date=when.date() + dt.timedelta(days=14),
-            budget_minutes=180,
-            proposed_at=when,
-            decided_at=when,
-            closed_at=when + dt.timedelta(days=14),
-        )
+        ended(program, people[i % 20], people[(i + 1 + i // 20) % 20], when, i, title=f"#{i}")
         for i in range(n)
+    )
+
+
+def ended(program, protege, mentor, when: dt.datetime, i: int, *, title: str) -> Engagement:
+    """An engagement proposed and decided then, over two weeks later (unsaved)."""
+    return Engagement(
+        program=program,
+        protege=protege,
+        mentor=mentor,
+        title=title,
+        state=OVER[i % len(OVER)],
+        start_date=when.date(),
+        end_date=when.date() + dt.timedelta(days=14),
+        budget_minutes=180,
+        proposed_at=when,
+        decided_at=when,
+        closed_at=when + dt.timedelta(days=14),
     )
 
 
@@ -232,7 +224,7 @@ def test_a_page_of_my_history_reads_the_newest_few_whatever_my_history(mentor):
             assert len(NewestFirst(mentor)[0:HISTORY_PAGE]) == HISTORY_PAGE
         return rows_read(q["sql"] for q in queries)
 
-    add_history(mentor, 40, roles=2)
+    add_history(mentor, 60, roles=2)  # a page and more of each role
     small = page_one()
     add_history(mentor, 400, roles=2, start=1000)
     large = page_one()
