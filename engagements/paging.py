@@ -1,6 +1,7 @@
 """Pages of long lists whose cost does not grow with how far back one reads.
 
-A page number is fine for one person's history (a few hundred rows at most). The
+One person's history has numbered pages (`NewestFirst`: a few hundred rows at most,
+page n reading the newest n pages' worth of each of the person's roles, not all). The
 programme's list is the whole company's: its pages are keyset pages (the rows after
 the last one shown, through the (proposed_at, id) index), so page 500 costs what page 1
 costs, and its total is counted only up to a cap.
@@ -18,6 +19,7 @@ from django.db.models import Q, QuerySet
 
 from directory.models import Employee
 from directory.paging import page_of
+from engagements.models import Engagement
 
 MAX_PAGE = 10_000
 
@@ -49,6 +51,26 @@ class CursorForm(forms.Form):
             if data[direction] and data[f"{direction}_at"]:
                 return direction, data[f"{direction}_at"], data[direction]
         return None
+
+
+class NewestFirst:
+    """A person's engagements newest first, as a Paginator reads them: all counted, and
+    a page read from the newest few of each role only (`involving(newest=…)`), not
+    from all of them sorted: page n reads at most n pages' worth of each role, whatever
+    the person's history. (The count reads them all, from the indexes.)"""
+
+    def __init__(self, me: Employee):
+        self.me = me
+
+    def count(self) -> int:
+        return Engagement.objects.involving(self.me).count()
+
+    def __getitem__(self, rows: slice) -> list[Engagement]:
+        return list(
+            Engagement.objects.involving(self.me, newest=rows.stop)
+            .select_related("protege", "mentor")
+            .order_by("-created_at", "-pk")[rows]
+        )
 
 
 def keyset_page(engagements: QuerySet, cursor: CursorForm, size: int) -> dict:

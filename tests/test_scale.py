@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from engagements.models import Engagement, Notification, Participant, Program
-from engagements.paging import _counting_sql, counted_for
-from engagements.views.home import HISTORY_PAGE, NewestFirst
+from engagements.paging import NewestFirst, _counting_sql, counted_for
+from engagements.views.home import HISTORY_PAGE
 from tests.factories import EmployeeFactory, engagement_between
 
 State = Engagement.State

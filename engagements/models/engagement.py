@@ -71,15 +71,19 @@ class EngagementQuerySet(models.QuerySet):
         peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
         only = models.Q() if current_since is None else is_current(current_since)
         # .order_by(): no part of a UNION needs the model's default ordering.
-        as_protege = Engagement.objects.filter(only, protege=employee).order_by()
-        as_mentor = Engagement.objects.filter(only, mentor=employee).exclude(state=draft).order_by()
+        as_protege = Engagement.objects.filter(only, protege=employee).order_by().values("pk")
+        as_mentor = (
+            Engagement.objects.filter(only, mentor=employee)
+            .exclude(state=draft)
+            .order_by()
+            .values("pk")
+        )
         as_peer = (
             Participant.objects.filter(employee=employee, answer__in=peer_answers)
             .exclude(engagement__state=draft)
             .order_by()
+            .values("engagement_id")
         )
-        as_protege, as_mentor = as_protege.values("pk"), as_mentor.values("pk")
-        as_peer = as_peer.values("engagement_id")
         if newest is not None and connection.features.supports_slicing_ordering_in_compound:
             # (SQLite, the embedded default, cannot limit a part of a UNION: it reads all.)
             as_protege = as_protege.order_by("-created_at", "-pk")[:newest]

@@ -15,7 +15,7 @@ from directory.logins import current_employee
 from engagements.access import programme_admin_required, programmes_run_by
 from engagements.forms import ProgrammeFilterForm
 from engagements.models import Engagement, Notification
-from engagements.paging import CursorForm, PageForm, count_up_to, keyset_page
+from engagements.paging import CursorForm, NewestFirst, PageForm, count_up_to, keyset_page
 from engagements.rules import Role, needed_action, roles_of
 
 State = Engagement.State
@@ -66,26 +66,6 @@ def history(request: HttpRequest) -> HttpResponse:
     number = PageForm(request.GET).number()
     page = Paginator(NewestFirst(me), HISTORY_PAGE).get_page(number)
     return render(request, "engagements/history.html", {"me": me, "page": page})
-
-
-class NewestFirst:
-    """A person's engagements newest first, as a Paginator reads them: all counted, and
-    a page read from the newest few of each role only (`involving(newest=…)`), not
-    from all of them sorted: page n reads at most 25·n rows of each role, whatever the
-    person's history. (The count reads them all, from the indexes.)"""
-
-    def __init__(self, me):
-        self.me = me
-
-    def count(self) -> int:
-        return Engagement.objects.involving(self.me).count()
-
-    def __getitem__(self, rows: slice) -> list[Engagement]:
-        return list(
-            Engagement.objects.involving(self.me, newest=rows.stop)
-            .select_related("protege", "mentor")
-            .order_by("-created_at", "-pk")[rows]
-        )
 
 
 def by_role(engagements: list[Engagement], me) -> tuple[list, dict]:
