@@ -4,8 +4,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 
+from directory.compiled import Compiled
 from directory.models import Employee
 from directory.search import refresh_search_vectors
+
+# The person behind a login, with their department: on every signed-in page, so its SQL
+# is compiled once (directory.compiled; the ORM's compiling was ~0.75 ms of its ~0.9).
+_PERSON_OF_LOGIN = Compiled(
+    lambda user_id: Employee.objects.select_related("department").filter(user_id=user_id)
+)
 
 
 def link_or_create_employee(user: AbstractBaseUser) -> Employee | None:
@@ -36,11 +43,7 @@ def employee_of(request: HttpRequest) -> Employee | None:
     per request."""
     if not hasattr(request, "_employee"):
         user = request.user
-        request._employee = (
-            Employee.objects.select_related("department").filter(user=user).first()
-            if user.is_authenticated
-            else None
-        )
+        request._employee = _PERSON_OF_LOGIN.first(user.pk) if user.is_authenticated else None
     return request._employee
 
 

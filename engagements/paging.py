@@ -17,6 +17,7 @@ from django import forms
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from directory.compiled import STAND_IN_ID, is_stand_in
 from directory.models import Employee
 from directory.paging import page_of
 from engagements.models import Engagement
@@ -112,10 +113,6 @@ def count_up_to(queryset: QuerySet, cap: int) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
-# A person id no row has. The navigation's SQL is compiled for a stand-in with this id
-# and each request swaps in its own (`counted_for`).
-STAND_IN_ID = -7_654_321
-
 PersonQuery = Callable[[Employee], QuerySet]
 
 
@@ -130,7 +127,7 @@ def counted_for(person: Employee, **counts: tuple[PersonQuery, int]) -> dict[str
     person's id only, never another of their fields (the stand-in has none)."""
     sql, params = _counting_sql(tuple((make, cap) for make, cap in counts.values()))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [person.pk if _is_stand_in(p) else p for p in params])
+        cursor.execute(sql, [person.pk if is_stand_in(p) else p for p in params])
         row = cursor.fetchone()
     return {
         name: (min(n, cap), n > cap)
@@ -146,12 +143,8 @@ def _counting_sql(counts: tuple[tuple[PersonQuery, int], ...]) -> tuple[str, lis
     for make, cap in counts:
         queryset = make(stand_in).order_by().values("pk")[: cap + 1]
         sql, more = queryset.query.sql_with_params()
-        if not any(_is_stand_in(p) for p in more):
+        if not any(is_stand_in(p) for p in more):
             raise ValueError(f"{make.__qualname__} does not filter on the person's id")
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
         params += more
     return "SELECT " + ", ".join(parts), params
-
-
-def _is_stand_in(param: object) -> bool:
-    return type(param) is int and param == STAND_IN_ID

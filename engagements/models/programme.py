@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from directory.compiled import Compiled
 from directory.models import TIME_ZONE_CHOICES, Employee
 
 
@@ -75,7 +76,7 @@ class Program(models.Model):
 
     @classmethod
     def default(cls) -> Program:
-        program = cls.objects.filter(is_default=True).first()
+        program = _DEFAULT.first()
         return program or cls.objects.get_or_create(name="Micro-mentoring", is_default=True)[0]
 
     @property
@@ -91,3 +92,7 @@ class Program(models.Model):
         """The last instant of `day` in the programme's zone: an end date holds until then."""
         midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
         return midnight - dt.timedelta(microseconds=1)
+
+
+# Read by most pages (its clock, its rules): SQL compiled once (directory.compiled).
+_DEFAULT = Compiled(lambda: Program.objects.filter(is_default=True))

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from directory.compiled import Compiled
 from directory.logins import current_employee
 from directory.models import Employee
 from engagements import transitions
@@ -21,24 +22,33 @@ from engagements.forms import DeclineForm
 from engagements.models import Engagement, TransitionError
 from engagements.tokens import BadToken, read_token
 
-
-def inbox(request: HttpRequest) -> HttpResponse:
-    me = current_employee(request)
-    proposals = list(
-        Engagement.objects.for_mentor(me)
+# The inbox's two lists, read on every visit to it: their SQL compiled once
+# (directory.compiled; compiling them was ~3 ms of the page).
+_WAITING = Compiled(
+    lambda mentor: (
+        Engagement.objects.for_mentor(mentor)
         .proposed()
         .for_cards(mentors_known=True)
         .order_by("proposed_at", "pk")
     )
-    for card in proposals:
-        card.mentor = me
-    with_decline_fields(proposals)
-    recent = (
-        Engagement.objects.for_mentor(me)
+)
+_RECENTLY_ANSWERED = Compiled(
+    lambda mentor: (
+        Engagement.objects.for_mentor(mentor)
         .exclude(state__in=[Engagement.State.DRAFT, Engagement.State.PROPOSED])
         .select_related("protege")
         .order_by("-decided_at", "-pk")[:10]
     )
+)
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    me = current_employee(request)
+    proposals = _WAITING.all(me.pk)
+    for card in proposals:
+        card.mentor = me
+    with_decline_fields(proposals)
+    recent = _RECENTLY_ANSWERED.all(me.pk)
     context = {
         "proposals": proposals,
         "recent": recent,

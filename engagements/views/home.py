@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from directory.compiled import Compiled
 from directory.logins import current_employee
 from engagements.access import programme_admin_required, programmes_run_by
 from engagements.forms import ProgrammeFilterForm
@@ -36,12 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page shows is loaded: the names, the wrap-up and the peers' answers (the rules
     table reads them to say what needs me), never goals or activities."""
     me = current_employee(request)
-    engagements = list(
-        Engagement.objects.involving(me, current_since=timezone.now() - RECENTLY_ENDED)
-        .select_related("protege", "mentor", "wrap_up")
-        .prefetch_related("participants")
-        .order_by("-created_at", "-pk")[:CURRENT_SHOWN]
-    )
+    engagements = _CURRENT.all(me.pk, timezone.now() - RECENTLY_ENDED)
     needs_me, groups = by_role(engagements, me)
     context = {
         "me": me,
@@ -52,11 +49,30 @@ def home(request: HttpRequest) -> HttpResponse:
             ("As peer", groups[Role.PEER]),
         ],
         # The unread count is the navigation's (mentorship.context_processors).
-        "notifications": Notification.objects.for_person(me)
-        .select_related("engagement", "actor")
-        .order_by("-created_at", "-pk")[:NOTIFICATIONS_SHOWN],
+        "notifications": _NOTIFICATIONS.all(me.pk),
     }
     return render(request, "engagements/home.html", context)
+
+
+# What my engagements reads on every visit, its SQL compiled once (directory.compiled):
+# compiling the union of my three roles was ~3 ms of CPU, the notifications' ~0.9.
+def _current(person: int, since: dt.datetime) -> QuerySet[Engagement]:
+    return (
+        Engagement.objects.involving(person, current_since=since)
+        .select_related("protege", "mentor", "wrap_up")
+        .prefetch_related("participants")
+        .order_by("-created_at", "-pk")[:CURRENT_SHOWN]
+    )
+
+
+_CURRENT = Compiled(_current)
+_NOTIFICATIONS = Compiled(
+    lambda person: (
+        Notification.objects.for_person(person)
+        .select_related("engagement", "actor")
+        .order_by("-created_at", "-pk")[:NOTIFICATIONS_SHOWN]
+    )
+)
 
 
 def history(request: HttpRequest) -> HttpResponse:

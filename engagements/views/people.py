@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
+from directory.compiled import Compiled
 from directory.forms import DirectorySearchForm, EmployeeImportForm
 from directory.importing import import_employees_csv
 from directory.logins import current_employee
@@ -63,25 +64,34 @@ def suggested_for(me: Employee, today: dt.date) -> list:
     return cache.get_or_set(key, compute, SUGGESTED_FOR_YOU_SECONDS)
 
 
-def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    employee = get_object_or_404(
+# A profile and its teammates, read for every profile shown: their SQL compiled once
+# (directory.compiled).
+_PROFILE = Compiled(
+    lambda pk: (
         Employee.objects.active()
+        .filter(pk=pk)
         .select_related("department", "manager")
         .prefetch_related(
             "skills",
             "interests",
             Prefetch("reports", queryset=Employee.objects.active().select_related("department")),
-        ),
-        pk=pk,
+        )
     )
-    teammates = (
+)
+_TEAMMATES = Compiled(
+    lambda manager, person: (
         Employee.objects.active()
-        .filter(manager_id=employee.manager_id)
-        .exclude(pk=employee.pk)
+        .filter(manager_id=manager)
+        .exclude(pk=person)
         .select_related("department")[:12]
-        if employee.manager_id
-        else []
     )
+)
+
+
+def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if (employee := _PROFILE.first(pk)) is None:
+        raise Http404("No such person in the directory.")
+    teammates = _TEAMMATES.all(employee.manager_id, employee.pk) if employee.manager_id else []
     me = current_employee(request)
     context = {
         "employee": employee,
