@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,11 +16,12 @@ from directory.compiled import Compiled
 from directory.logins import employee_of
 from directory.models import Employee
 from engagements.access import _ENGAGEMENT, engagement_for
-from engagements.models import Engagement, Notification, Program
+from engagements.models import Engagement, Event, Meeting, Notification, Program, WrapUp
 from engagements.models.programme import _DEFAULT
-from engagements.views.decisions import _RECENTLY_ANSWERED, _WAITING
+from engagements.views.decisions import _MENTOR_OPTIONS, _RECENTLY_ANSWERED, _WAITING
+from engagements.views.engagement import _EVENTS, _MEETINGS
 from engagements.views.home import _CURRENT, _NOTIFICATIONS, RECENTLY_ENDED, _current
-from engagements.views.people import _PROFILE, _TEAMMATES
+from engagements.views.people import _PROFILE, _TEAMMATES, _THANKS
 from tests.embedded import manage_embedded
 from tests.factories import EmployeeFactory, engagement_between
 
@@ -186,12 +187,17 @@ def test_pages_compile_no_sql_for_what_they_read_on_every_visit(protege, mentor,
         _TEAMMATES,
         _CURRENT,
         _NOTIFICATIONS,
+        _EVENTS,
+        _MEETINGS,
+        _MENTOR_OPTIONS,
+        _THANKS,
     ]
     for person, url in (
         (protege, "/engagements/new/"),
         (mentor, "/engagements/"),
         (protege, f"/engagements/{engagement.pk}/"),
         (mentor, "/engagements/inbox/"),
+        (mentor, f"/engagements/{engagement.pk}/"),
         (protege, f"/directory/people/{mentor.pk}/"),
     ):
         client = as_user(person)
@@ -278,3 +284,53 @@ def test_my_engagements_reads_what_its_queryset_reads_since_the_moment_given(
     assert _NOTIFICATIONS.all(mentor.pk)
     with pytest.raises(TypeError):
         _CURRENT.all(protege.pk, an_hour_ago.date())  # a date is not a moment
+
+
+def test_the_engagement_pages_lists_read_what_their_querysets_read(protege, mentor):
+    engagement = engagement_between(protege, mentor, state="completed")
+    Meeting.objects.bulk_create(
+        Meeting(engagement=engagement, held_on=dt.date(2026, 11, d), minutes=30, logged_by=who)
+        for d, who in ((3, mentor), (1, protege), (2, mentor))
+    )
+    WrapUp.objects.update_or_create(
+        engagement=engagement, defaults={"thank_you": "Thank you!", "thanked_at": timezone.now()}
+    )
+    colleagues = [
+        EmployeeFactory(full_name=name, skills=["Negotiation"], open_to_mentoring=open_)
+        for name, open_ in (("Cara", True), ("Abe", True), ("Bo", False))
+    ]
+    EmployeeFactory(full_name="Dee", skills=["Copywriting"])
+    pairs = [
+        # (not engagement.events: it caches the engagement on each row, which the page
+        # never reads)
+        (
+            _EVENTS.all(engagement.pk),
+            Event.objects.filter(engagement=engagement).select_related("actor"),
+        ),
+        (
+            _MEETINGS.all(engagement.pk),
+            Meeting.objects.filter(engagement=engagement).select_related("logged_by"),
+        ),
+        (_THANKS.all(mentor.pk), WrapUp.objects.thanks_for(mentor)[:5]),
+        (
+            _MENTOR_OPTIONS.all(mentor.pk),
+            Employee.objects.active()
+            .filter(
+                Exists(
+                    Employee.skills.through.objects.filter(
+                        employee_id=OuterRef("pk"), skill__in=mentor.skills.all()
+                    )
+                ),
+                open_to_mentoring=True,
+            )
+            .exclude(pk=mentor.pk)
+            .order_by("full_name")[:30],
+        ),
+    ]
+    for compiled, orm in pairs:
+        assert [snapshot(x) for x in compiled] == [snapshot(x) for x in orm]
+    events, meetings, thanks, options = (compiled for compiled, _ in pairs)
+    assert len(events) >= 3 and [m.held_on.day for m in meetings] == [1, 2, 3]
+    assert [t.thank_you for t in thanks] == ["Thank you!"]
+    assert [o.full_name for o in options] == ["Abe", "Cara"]
+    assert colleagues

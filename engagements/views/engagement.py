@@ -8,15 +8,22 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from directory.compiled import Compiled
 from engagements import meetings, transitions
 from engagements.access import Access, engagement_for
 from engagements.forms import AdviceForm, CancelForm, MeetingForm, ThankYouForm
 from engagements.matching import others_who_could_help
-from engagements.models import Engagement, TransitionError
+from engagements.models import Engagement, Event, Meeting, TransitionError
 from engagements.views.decisions import mentor_options
 
 # After these the protégé is shown who else could help.
 NO_ANSWER = (Engagement.State.DECLINED, Engagement.State.EXPIRED)
+# The page's timeline and meetings, read on every view of it: SQL compiled once
+# (directory.compiled).
+_EVENTS = Compiled(lambda pk: Event.objects.filter(engagement_id=pk).select_related("actor"))
+_MEETINGS = Compiled(
+    lambda pk: Meeting.objects.filter(engagement_id=pk).select_related("logged_by")
+)
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -45,7 +52,7 @@ def render_detail(
         "engagement": engagement,
         "goals": goals,
         **time_spent(engagement, today),
-        "events": engagement.events.select_related("actor"),
+        "events": _EVENTS.all(engagement.pk),
         "wrap_up": engagement.wrap_up_or_none,
         "meeting_form": meeting_form or MeetingForm(initial={"held_on": today, "minutes": 60}),
         "thank_form": thank_form or ThankYouForm(goals=goals),
@@ -60,7 +67,7 @@ def render_detail(
 
 def time_spent(engagement: Engagement, today) -> dict:
     """The Time panel: meetings logged, time used and left of the budget, days left."""
-    logged = list(engagement.meetings.select_related("logged_by"))
+    logged = _MEETINGS.all(engagement.pk)
     used, budget = sum(m.minutes for m in logged), engagement.budget_minutes
     return {
         "meetings": logged,

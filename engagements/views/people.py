@@ -87,6 +87,8 @@ _TEAMMATES = Compiled(
     )
 )
 
+_THANKS = Compiled(lambda mentor: WrapUp.objects.thanks_for(mentor)[:5])
+
 
 def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if (employee := _PROFILE.first(pk)) is None:
@@ -107,7 +109,7 @@ def mentoring_record(employee: Employee) -> dict:
     return {
         "record": {
             **Engagement.objects.for_mentor(employee).tally(),
-            "thanks": WrapUp.objects.thanks_for(employee)[:5],
+            "thanks": _THANKS.all(employee.pk),
         },
         "micro_mentors": Engagement.objects.for_protege(employee).distinct_mentors_since(
             timezone.now() - dt.timedelta(days=365)
