@@ -8,7 +8,9 @@ A `Compiled` queryset is built once, for stand-in values no row has; it keeps th
 and the compiler's map from columns to model instances, and each call runs that SQL
 with its own values in the stand-ins' places, then builds the instances as Django's
 `ModelIterable` does (the same instances: select_related joins, annotations and
-prefetches included).
+prefetches included). A prefetch of a reverse foreign key (an engagement's goals) is
+compiled too, once for each number of parents: on an engagement page its three took
+~2 ms of ~13; any other prefetch is Django's.
 
     _WAITING = Compiled(lambda mentor: Engagement.objects.for_mentor(mentor).proposed())
     proposals = _WAITING.all(me.pk)
@@ -28,7 +30,9 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from django.db import connections
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.fields.related_descriptors import ReverseManyToOneDescriptor
 from django.db.models.query import get_related_populators
 
 # A value no row has: an id, a person, a login. The SQL is compiled with it and each
@@ -74,18 +78,7 @@ class Compiled(Generic[M]):
             raise TypeError(f"values like {self.stand_ins!r}, not {values!r}")
         if not all(BIGINT[0] <= v <= BIGINT[1] for v in values if type(v) is int):
             return []  # no row has it (an id typed into a URL, say); the database would refuse it
-        plan = self._plan or self._compile()
-        connection = connections[plan.alias]
-        params = list(plan.params)
-        for position, value_at, adapt in plan.slots:
-            params[position] = adapt(values[value_at]) if adapt else values[value_at]
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
-        found = plan.instances(rows, connection)
-        if plan.prefetches:  # as the queryset would, a query each
-            prefetch_related_objects(found, *plan.prefetches)
-        return found
+        return (self._plan or self._compile()).run(values)
 
     def first(self, *values: int | dt.datetime) -> M | None:
         found = self.all(*values)
@@ -135,7 +128,29 @@ class _Plan:
         self.annotations = compiler.annotation_col_map
         self.converters = compiler.get_converters([column[0] for column in select])
         self.klass_info, self.select = klass_info, select
-        self.prefetches = queryset._prefetch_related_lookups
+        # Prefetches of a reverse foreign key are compiled too; any other is Django's.
+        self.prefetches, self.other_prefetches = [], []
+        for lookup in queryset._prefetch_related_lookups:
+            if compiled := _ReversePrefetch.of(self.model, lookup):
+                self.prefetches.append(compiled)
+            else:
+                self.other_prefetches.append(lookup)
+
+    def run(self, values: tuple | list) -> list:
+        connection = connections[self.alias]
+        params = list(self.params)
+        for position, value_at, adapt in self.slots:
+            params[position] = adapt(values[value_at]) if adapt else values[value_at]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        found = self.instances(rows, connection)
+        if found:  # as the queryset would, a query each
+            for prefetch in self.prefetches:
+                prefetch.attach(found)
+            if self.other_prefetches:
+                prefetch_related_objects(found, *self.other_prefetches)
+        return found
 
     def instances(self, rows: list[tuple], connection) -> list:
         if self.converters:  # SQLite's dates and booleans, say (as the compiler's)
@@ -159,3 +174,70 @@ class _Plan:
                 value = converter(value, expression, connection)
             row[position] = value
         return tuple(row)
+
+
+class _ReversePrefetch:
+    """`prefetch_related("goals")` of a compiled queryset: the rows of a reverse foreign
+    key, read for all the parents in one query as Django's prefetch does, with its SQL
+    compiled once for each number of parents (its `IN (…)` has a value a parent). Each
+    parent's list is cached as Django caches it, each row knowing its parent."""
+
+    MOST_PARENTS = 100  # more, and Django's own prefetch reads them
+
+    @classmethod
+    def of(cls, model, lookup) -> _ReversePrefetch | None:
+        """For a one-level prefetch of a reverse foreign key, without to_attr, slices or
+        prefetches of its own; None for any other."""
+        name = lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
+        queryset = lookup.queryset if isinstance(lookup, Prefetch) else None
+        descriptor = getattr(model, name, None) if LOOKUP_SEP not in name else None
+        if (
+            type(descriptor) is not ReverseManyToOneDescriptor
+            or not descriptor.field.target_field.primary_key  # rows are matched on the pk
+            or (isinstance(lookup, Prefetch) and lookup.to_attr)
+            or (
+                queryset is not None
+                and (queryset.query.is_sliced or queryset._prefetch_related_lookups)
+            )
+        ):
+            return None
+        return cls(descriptor, name, queryset)
+
+    def __init__(self, descriptor, name: str, queryset: QuerySet | None):
+        self.name, self.field = name, descriptor.field  # the child's foreign key
+        self.queryset = queryset
+        self.rows = queryset if queryset is not None else self.field.model._default_manager.all()
+        self._plans: dict[int, _Plan] = {}
+        self._lock = threading.Lock()
+
+    def attach(self, parents: list) -> None:
+        if len(parents) > self.MOST_PARENTS:
+            prefetch_related_objects(parents, Prefetch(self.name, queryset=self.queryset))
+            return
+        ids = [parent.pk for parent in parents]
+        by_parent: dict = {}
+        for row in self._plan(len(ids)).run(ids):
+            by_parent.setdefault(getattr(row, self.field.attname), []).append(row)
+        for parent in parents:
+            rows = by_parent.get(parent.pk, [])
+            for row in rows:
+                self.field.set_cached_value(row, parent)
+            manager = getattr(parent, self.name)
+            cached = (
+                manager._apply_rel_filters(self.queryset)
+                if self.queryset is not None
+                else manager.get_queryset()
+            )
+            cached._result_cache, cached._prefetch_done = rows, True
+            if not hasattr(parent, "_prefetched_objects_cache"):
+                parent._prefetched_objects_cache = {}
+            parent._prefetched_objects_cache[self.field.remote_field.cache_name] = cached
+
+    def _plan(self, n: int) -> _Plan:
+        if (plan := self._plans.get(n)) is None:
+            with self._lock:
+                if (plan := self._plans.get(n)) is None:
+                    stand_ins = [STAND_IN_ID - i for i in range(n)]
+                    rows = self.rows.filter(**{f"{self.field.name}__in": stand_ins})
+                    plan = self._plans[n] = _Plan(rows, stand_ins)
+        return plan

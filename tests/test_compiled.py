@@ -207,6 +207,9 @@ def test_pages_compile_no_sql_for_what_they_read_on_every_visit(protege, mentor,
             s for s in written if 'FROM "directory_employee"' in s and '"user_id" =' in s
         ]
         assert person_of_login == [], url
+        lists = ("goal", "activity", "participant")
+        prefetched = [s for s in written for t in lists if f'FROM "engagements_{t}"' in s]
+        assert prefetched == [], url
         assert set(written).isdisjoint(lookup.sql for lookup in lookups), url
 
 
