@@ -17,7 +17,7 @@ from django import forms
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from directory.compiled import STAND_IN_ID, is_stand_in
+from directory.compiled import STAND_IN_ID, Compiled, is_stand_in
 from directory.models import Employee
 from directory.paging import page_of
 from engagements.models import Engagement
@@ -67,11 +67,21 @@ class NewestFirst:
         return Engagement.objects.involving(self.me).count()
 
     def __getitem__(self, rows: slice) -> list[Engagement]:
-        return list(
-            Engagement.objects.involving(self.me, newest=rows.stop)
+        return _history_page(rows.start or 0, rows.stop).all(self.me.pk)
+
+
+@functools.lru_cache(maxsize=64)
+def _history_page(start: int, stop: int) -> Compiled[Engagement]:
+    """A page of anyone's history, its SQL compiled once per process (directory.compiled):
+    the slice, and each role's newest, are in the SQL, so each page number has its own.
+    Compiling the page's union was ~1.7 ms of the history page's CPU."""
+    return Compiled(
+        lambda person: (
+            Engagement.objects.involving(person, newest=stop)
             .select_related("protege", "mentor")
-            .order_by("-created_at", "-pk")[rows]
+            .order_by("-created_at", "-pk")[start:stop]
         )
+    )
 
 
 def keyset_page(engagements: QuerySet, cursor: CursorForm, size: int) -> dict:

@@ -18,9 +18,16 @@ from directory.models import Employee
 from engagements.access import _ENGAGEMENT, engagement_for
 from engagements.models import Engagement, Event, Meeting, Notification, Program, WrapUp
 from engagements.models.programme import _DEFAULT
+from engagements.paging import _history_page
 from engagements.views.decisions import _MENTOR_OPTIONS, _RECENTLY_ANSWERED, _WAITING
 from engagements.views.engagement import _EVENTS, _MEETINGS
-from engagements.views.home import _CURRENT, _NOTIFICATIONS, RECENTLY_ENDED, _current
+from engagements.views.home import (
+    _CURRENT,
+    _NOTIFICATIONS,
+    HISTORY_PAGE,
+    RECENTLY_ENDED,
+    _current,
+)
 from engagements.views.people import _PROFILE, _TEAMMATES, _THANKS
 from tests.embedded import manage_embedded
 from tests.factories import EmployeeFactory, engagement_between
@@ -191,10 +198,12 @@ def test_pages_compile_no_sql_for_what_they_read_on_every_visit(protege, mentor,
         _MEETINGS,
         _MENTOR_OPTIONS,
         _THANKS,
+        _history_page(0, HISTORY_PAGE),
     ]
     for person, url in (
         (protege, "/engagements/new/"),
         (mentor, "/engagements/"),
+        (mentor, "/engagements/history/"),
         (protege, f"/engagements/{engagement.pk}/"),
         (mentor, "/engagements/inbox/"),
         (mentor, f"/engagements/{engagement.pk}/"),
@@ -208,7 +217,9 @@ def test_pages_compile_no_sql_for_what_they_read_on_every_visit(protege, mentor,
         ]
         assert person_of_login == [], url
         lists = ("goal", "activity", "participant")
-        prefetched = [s for s in written for t in lists if f'FROM "engagements_{t}"' in s]
+        prefetched = [
+            s for s in written for t in lists if s.startswith(f'SELECT "engagements_{t}"')
+        ]
         assert prefetched == [], url
         assert set(written).isdisjoint(lookup.sql for lookup in lookups), url
 
