@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import threading
+import typing
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -37,10 +38,13 @@ from django.db.models.query import get_related_populators
 
 # A value no row has: an id, a person, a login. The SQL is compiled with it and each
 # call swaps in its own (engagements.paging.counted_for does the same). A queryset of
-# several values has a stand-in each: ids counting down from this one, moments in the
-# first second of 1901.
+# several values has a stand-in each: ids counting down from this one (a list's from a
+# thousand below it, a thousand apart), moments in the first second of 1901.
 STAND_IN_ID = -7_654_321
 STAND_IN_MOMENT = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
+# A list of ids is compiled once for each length, up to this one; a longer list is
+# the ORM's, compiled as it comes.
+MOST_IN_A_LIST = 999
 
 M = TypeVar("M", bound=Model)
 # What a 64-bit integer column holds, in PostgreSQL and SQLite alike.
@@ -51,49 +55,90 @@ def is_stand_in(param: object) -> bool:
     return type(param) is int and param == STAND_IN_ID
 
 
+def fits(value: object) -> bool:
+    return type(value) is int and BIGINT[0] <= value <= BIGINT[1]
+
+
 class Compiled(Generic[M]):
     """`build(a, b, …)` gives the queryset for these values (`build()`, for none);
     `all(a, b, …)` runs the SQL compiled once from `build` of stand-ins and returns the
-    rows' instances, `first(…)` the first or None."""
+    rows' instances, `first(…)` the first or None. A parameter annotated `list[int]`
+    takes a list of ids for an `__in` filter: its SQL is compiled once for each length,
+    and an empty list finds nothing."""
 
     def __init__(self, build: Callable[..., QuerySet[M]]):
         self.build = build
-        kinds = [
-            dt.datetime if parameter.annotation is dt.datetime else int
-            for parameter in inspect.signature(build, eval_str=True).parameters.values()
-        ]
-        self.stand_ins = [
-            STAND_IN_MOMENT + dt.timedelta(microseconds=i)
-            if kind is dt.datetime
-            else STAND_IN_ID - i
-            for i, kind in enumerate(kinds)
-        ]
-        self._plan: _Plan | None = None
+        self.kinds = []
+        for parameter in inspect.signature(build, eval_str=True).parameters.values():
+            annotation = parameter.annotation
+            kind = dt.datetime if annotation is dt.datetime else int
+            self.kinds.append(list if typing.get_origin(annotation) is list else kind)
+        self._plans: dict[tuple[int, ...], _Plan] = {}
         self._lock = threading.Lock()
 
-    def all(self, *values: int | dt.datetime) -> list[M]:
-        if len(values) != len(self.stand_ins) or any(
-            type(v) is not type(s) for v, s in zip(values, self.stand_ins, strict=False)
+    def all(self, *values: int | dt.datetime | list[int]) -> list[M]:
+        if len(values) != len(self.kinds) or not all(
+            type(v) is kind or (kind is list and isinstance(v, tuple))
+            for v, kind in zip(values, self.kinds, strict=False)
         ):
-            raise TypeError(f"values like {self.stand_ins!r}, not {values!r}")
-        if not all(BIGINT[0] <= v <= BIGINT[1] for v in values if type(v) is int):
+            raise TypeError(f"values of the kinds {self.kinds!r}, not {values!r}")
+        if not all(fits(v) for v, kind in zip(values, self.kinds, strict=True) if kind is int):
             return []  # no row has it (an id typed into a URL, say); the database would refuse it
-        return (self._plan or self._compile()).run(values)
+        values = tuple(
+            self._ids(v) if kind is list else v for v, kind in zip(values, self.kinds, strict=True)
+        )
+        lists = [v for v, kind in zip(values, self.kinds, strict=True) if kind is list]
+        shape = tuple(len(ids) for ids in lists)
+        if any(n == 0 for n in shape):
+            return []  # `__in` an empty list: nothing
+        if any(n > MOST_IN_A_LIST for n in shape):
+            return list(self.build(*values))
+        plan = self._plans.get(shape) or self._compile(shape)
+        flat = []
+        for value, kind in zip(values, self.kinds, strict=True):
+            if kind is list:
+                flat.extend(value)
+            else:
+                flat.append(value)
+        return plan.run(flat)
 
-    def first(self, *values: int | dt.datetime) -> M | None:
+    def first(self, *values: int | dt.datetime | list[int]) -> M | None:
         found = self.all(*values)
         return found[0] if found else None
 
     @property
     def sql(self) -> str:
-        """The SQL every call runs (compiled now if it was not yet)."""
-        return (self._plan or self._compile()).sql
+        """The SQL every call runs (compiled now if it was not yet); with a list, for a
+        list of one."""
+        shape = tuple(1 for kind in self.kinds if kind is list)
+        return (self._plans.get(shape) or self._compile(shape)).sql
 
-    def _compile(self) -> _Plan:
+    @staticmethod
+    def _ids(ids: list | tuple) -> list[int]:
+        if any(type(i) is not int for i in ids):
+            raise TypeError(f"a list of ids (integers), not {ids!r}")
+        return [i for i in ids if fits(i)]  # no row has one a column cannot hold
+
+    def _compile(self, shape: tuple[int, ...]) -> _Plan:
+        lengths = iter(shape)
+        arguments, flat = [], []
+        for i, kind in enumerate(self.kinds):
+            if kind is list:
+                ids = [STAND_IN_ID - 1_000 * (i + 1) - k for k in range(next(lengths))]
+                arguments.append(ids)
+                flat.extend(ids)
+            else:
+                stand_in = (
+                    STAND_IN_MOMENT + dt.timedelta(microseconds=i)
+                    if kind is dt.datetime
+                    else STAND_IN_ID - i
+                )
+                arguments.append(stand_in)
+                flat.append(stand_in)
         with self._lock:
-            if self._plan is None:
-                self._plan = _Plan(self.build(*self.stand_ins), self.stand_ins)
-        return self._plan
+            if (plan := self._plans.get(shape)) is None:
+                plan = self._plans[shape] = _Plan(self.build(*arguments), flat)
+        return plan
 
 
 class _Plan:
@@ -179,10 +224,8 @@ class _Plan:
 class _ReversePrefetch:
     """`prefetch_related("goals")` of a compiled queryset: the rows of a reverse foreign
     key, read for all the parents in one query as Django's prefetch does, with its SQL
-    compiled once for each number of parents (its `IN (…)` has a value a parent). Each
-    parent's list is cached as Django caches it, each row knowing its parent."""
-
-    MOST_PARENTS = 100  # more, and Django's own prefetch reads them
+    compiled once for each number of parents (a list of ids). Each parent's list is
+    cached as Django caches it, each row knowing its parent."""
 
     @classmethod
     def of(cls, model, lookup) -> _ReversePrefetch | None:
@@ -206,17 +249,16 @@ class _ReversePrefetch:
     def __init__(self, descriptor, name: str, queryset: QuerySet | None):
         self.name, self.field = name, descriptor.field  # the child's foreign key
         self.queryset = queryset
-        self.rows = queryset if queryset is not None else self.field.model._default_manager.all()
-        self._plans: dict[int, _Plan] = {}
-        self._lock = threading.Lock()
+        rows = queryset if queryset is not None else self.field.model._default_manager.all()
+
+        def of_parents(parents: list[int]) -> QuerySet:
+            return rows.filter(**{f"{self.field.name}__in": parents})
+
+        self.rows = Compiled(of_parents)
 
     def attach(self, parents: list) -> None:
-        if len(parents) > self.MOST_PARENTS:
-            prefetch_related_objects(parents, Prefetch(self.name, queryset=self.queryset))
-            return
-        ids = [parent.pk for parent in parents]
         by_parent: dict = {}
-        for row in self._plan(len(ids)).run(ids):
+        for row in self.rows.all([parent.pk for parent in parents]):
             by_parent.setdefault(getattr(row, self.field.attname), []).append(row)
         for parent in parents:
             rows = by_parent.get(parent.pk, [])
@@ -232,12 +274,3 @@ class _ReversePrefetch:
             if not hasattr(parent, "_prefetched_objects_cache"):
                 parent._prefetched_objects_cache = {}
             parent._prefetched_objects_cache[self.field.remote_field.cache_name] = cached
-
-    def _plan(self, n: int) -> _Plan:
-        if (plan := self._plans.get(n)) is None:
-            with self._lock:
-                if (plan := self._plans.get(n)) is None:
-                    stand_ins = [STAND_IN_ID - i for i in range(n)]
-                    rows = self.rows.filter(**{f"{self.field.name}__in": stand_ins})
-                    plan = self._plans[n] = _Plan(rows, stand_ins)
-        return plan

@@ -84,7 +84,9 @@ def _history_page(start: int, stop: int) -> Compiled[Engagement]:
     )
 
 
-def keyset_page(engagements: QuerySet, cursor: CursorForm, size: int) -> dict:
+def keyset_page(
+    engagements: QuerySet, cursor: CursorForm, size: int, *, by_ids: Compiled | None = None
+) -> dict:
     """One page of engagements ordered newest proposal first, (proposed_at, id)
     descending, and the cursors of the pages beside it.
 
@@ -94,19 +96,20 @@ def keyset_page(engagements: QuerySet, cursor: CursorForm, size: int) -> dict:
     bounds = cursor.bounds()
     newest_first = engagements.order_by("-proposed_at", "-pk")
     if bounds is None:
-        rows = page_of(newest_first, size + 1)
+        rows = page_of(newest_first, size + 1, by_ids=by_ids)
         has_newer, has_older = False, len(rows) > size
         rows = rows[:size]
     elif bounds[0] == "after":
         _, at, pk = bounds
         older = Q(proposed_at__lte=at) & (Q(proposed_at__lt=at) | Q(pk__lt=pk))
-        rows = page_of(newest_first.filter(older), size + 1)
+        rows = page_of(newest_first.filter(older), size + 1, by_ids=by_ids)
         has_newer, has_older = True, len(rows) > size
         rows = rows[:size]
     else:
         _, at, pk = bounds
         newer = Q(proposed_at__gte=at) & (Q(proposed_at__gt=at) | Q(pk__gt=pk))
-        rows = page_of(engagements.filter(newer).order_by("proposed_at", "pk"), size + 1)
+        oldest_first = engagements.filter(newer).order_by("proposed_at", "pk")
+        rows = page_of(oldest_first, size + 1, by_ids=by_ids)
         has_newer, has_older = len(rows) > size, True
         rows = rows[:size][::-1]
     return {

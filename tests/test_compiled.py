@@ -348,3 +348,38 @@ def test_the_engagement_pages_lists_read_what_their_querysets_read(protege, ment
     assert [t.thank_you for t in thanks] == ["Thank you!"]
     assert [o.full_name for o in options] == ["Abe", "Cara"]
     assert colleagues
+
+
+def test_a_list_of_ids_is_compiled_once_for_each_length(protege, mentor, monkeypatch):
+    people = [protege, mentor, *EmployeeFactory.create_batch(3)]
+    built = []
+
+    def by_ids(ids: list[int]):
+        built.append(len(ids))
+        return Employee.objects.filter(pk__in=ids).select_related("department")
+
+    lookup = Compiled(by_ids)
+    for ids in ([p.pk for p in people[:2]], [p.pk for p in people[2:]], [people[4].pk, -1]):
+        orm = Employee.objects.filter(pk__in=ids).select_related("department")
+        assert [snapshot(e) for e in lookup.all(ids)] == [snapshot(e) for e in orm]
+    assert built == [2, 3]  # the third list is two long too
+    with CaptureQueriesContext(connection) as queries:
+        assert lookup.all([]) == [] and lookup.all([2**63]) == []  # nothing to ask
+    assert not queries
+    with pytest.raises(TypeError):
+        lookup.all(["1"])
+    monkeypatch.setattr("directory.compiled.MOST_IN_A_LIST", 4)
+    assert {e.pk for e in lookup.all([p.pk for p in people])} == {p.pk for p in people}
+    assert built == [2, 3, 5]  # longer than the most: the ORM's, compiled as it comes
+
+
+def test_the_programme_list_reads_its_page_by_ids_compiled_once(protege, mentor, as_user):
+    for _ in range(3):
+        engagement_between(EmployeeFactory(), mentor, state="proposed")
+    Program.default().admins.add(protege)
+    client = as_user(protege)
+    compiled_during(client, "/engagements/programme/")
+    written = compiled_during(client, "/engagements/programme/")
+    assert [s for s in written if '"engagements_engagement"."id" IN (' in s] == []
+    page = client.get("/engagements/programme/").content.decode()
+    assert page.count(mentor.full_name) == 3

@@ -124,15 +124,11 @@ def programme(request: HttpRequest) -> HttpResponse:
     # The same rule as an engagement's page: admins see their own programmes only.
     programmes = programmes_run_by(request)
     form = ProgrammeFilterForm(request.GET or None, programmes=programmes)
-    engagements = (
-        Engagement.objects.filter(program__in=programmes)
-        .exclude(state=State.DRAFT)
-        .select_related("protege__department", "mentor__department")
-    )
+    engagements = Engagement.objects.filter(program__in=programmes).exclude(state=State.DRAFT)
     if form.is_valid():
         engagements = form.filter(engagements)
     # Keyset pages and a capped count: a deep page and the total cost what page 1 does.
-    page = keyset_page(engagements, CursorForm(request.GET), PROGRAMME_PAGE)
+    page = keyset_page(engagements, CursorForm(request.GET), PROGRAMME_PAGE, by_ids=_LISTED)
     total, more = count_up_to(engagements, PROGRAMME_COUNTED_UP_TO)
     query = request.GET.copy()
     for key in CursorForm.base_fields:
@@ -140,3 +136,14 @@ def programme(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "page": page, "total": total, "more": more}
     context["query"] = query.urlencode()
     return render(request, "engagements/programme.html", context)
+
+
+def _listed(ids: list[int]) -> QuerySet[Engagement]:
+    return Engagement.objects.filter(pk__in=ids).select_related(
+        "protege__department", "mentor__department"
+    )
+
+
+# A page of the programme list: its rows by their ids, SQL compiled once per page
+# length (directory.compiled); compiling them was ~1 ms of the page.
+_LISTED = Compiled(_listed)
