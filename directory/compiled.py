@@ -16,10 +16,11 @@ compiled too, once for each number of parents: on an engagement page its three t
     proposals = _WAITING.all(me.pk)
 
 Only for querysets whose SQL does not depend on the values: each value is an integer
-(an id) or, where `build` annotates its parameter `dt.datetime`, a moment compared with a
-DateTimeField; used in equality or range filters only, never in a list (`pk__in`), as
-None (`IS NULL`), in a slice, or in Python while the queryset is built. Each stand-in
-must reach the SQL's parameters, or the queryset is refused."""
+(an id); or, where `build` annotates its parameter `dt.datetime`, a moment compared with
+a DateTimeField; or, annotated `list[int]`, a list of ids for an `__in` filter (its SQL
+compiled once for each length). Values go into filters only, never None (`IS NULL`),
+a slice, or Python arithmetic while the queryset is built. Each stand-in must reach the
+SQL's parameters, or the queryset is refused."""
 
 from __future__ import annotations
 
