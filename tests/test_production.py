@@ -32,6 +32,18 @@ START_TIMEOUT = 90
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def teardown_wins_deadlocks():
+    """Each test ends by truncating every table, while the servers' worker may still be
+    reading some (the sweep runs every two seconds; deliveries follow each decision):
+    two backends each holding a lock the other waits for. PostgreSQL breaks such a
+    deadlock by failing whichever backend checks first, after its `deadlock_timeout`
+    (1 s). This connection checks last, so a background task fails and runs again,
+    never the teardown (a CI run failed on it once)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET deadlock_timeout = '60s'")
+
+
 class Production:
     """`make serve` in its own process group; its log, parsed; stopped by its ids."""
 
@@ -299,6 +311,8 @@ def test_a_proposal_reaches_the_mentor_through_the_worker_and_the_link_accepts_i
     assert line["duration_ms"] > 0 and line["event"] == "request_finished"
     # The worker's task lines carry their task id.
     assert production.succeeded("engagements.tasks.deliver_engagement"), production.text()
+    # Priya hears of the acceptance by email too (and the worker is done with it).
+    assert services.wait_for(lambda: smtp_sink.to(protege.email), timeout=60), production.text()
 
 
 def test_exactly_one_beat_schedules_the_sweep_and_the_worker_runs_it(production):
