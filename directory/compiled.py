@@ -153,16 +153,17 @@ class _Plan:
         self.params = list(params)
         # Where each stand-in went: as it is, or as the database's text for a moment
         # (SQLite's; PostgreSQL takes the datetime itself).
-        ops = connections[self.alias].ops
-        self.slots = []
-        for position, param in enumerate(self.params):
-            for value_at, stand_in in enumerate(stand_ins):
-                if type(param) is type(stand_in) and param == stand_in:
-                    self.slots.append((position, value_at, None))
-                elif isinstance(stand_in, dt.datetime) and param == ops.adapt_datetimefield_value(
-                    stand_in
-                ):
-                    self.slots.append((position, value_at, ops.adapt_datetimefield_value))
+        adapt = connections[self.alias].ops.adapt_datetimefield_value
+        where = {}
+        for value_at, stand_in in enumerate(stand_ins):
+            where[type(stand_in), stand_in] = (value_at, None)
+            if isinstance(stand_in, dt.datetime) and type(text := adapt(stand_in)) is str:
+                where[str, text] = (value_at, adapt)
+        self.slots = [
+            (position, *where[type(param), param])
+            for position, param in enumerate(self.params)
+            if isinstance(param, int | str | dt.datetime) and (type(param), param) in where
+        ]
         if missing := set(range(len(stand_ins))) - {value_at for _, value_at, _ in self.slots}:
             unused = [stand_ins[i] for i in sorted(missing)]
             raise ValueError(f"the SQL does not use the stand-in values {unused}: {self.sql}")
