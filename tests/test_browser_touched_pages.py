@@ -1,18 +1,20 @@
 """Pages this round touched, every control clicked in a real browser with JavaScript on
 and off: the skill picker on My profile, a notification in the feed, the email settings
-page, and a background import's page."""
+page, a background import's page, and a person's profile (its team, skills and
+thank-you notes now read by compiled lookups, directory.compiled)."""
 
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from directory import tasks
 from directory.models import Employee, ImportRun
-from engagements.models import Notification, NotificationPreference
+from engagements.models import Notification, NotificationPreference, WrapUp
 from tests.browser import assert_accessible
-from tests.factories import engagement_between
+from tests.factories import EmployeeFactory, engagement_between
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 JS = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -107,3 +109,57 @@ def test_mark_all_read_empties_the_feeds_badge_and_the_navigations(
     expect(badge).to_have_count(0)
     expect(page.get_by_role("navigation", name="Main").first).not_to_contain_text("unread")
     assert not Notification.objects.filter(recipient=protege, read_at__isnull=True).exists()
+
+
+@JS
+def test_a_profile_leads_to_its_skill_its_team_and_a_proposal(
+    javascript, browser_as, protege, mentor
+):
+    boss = EmployeeFactory(full_name="Zoe Boss", title="Head of Sales")
+    teammate = EmployeeFactory(full_name="Tess Mate", title="Account Executive", manager=boss)
+    report = EmployeeFactory(full_name="Rory Report", title="Sales Associate", manager=mentor)
+    mentor.manager, mentor.bio = boss, "Twenty years of agency negotiations."
+    mentor.linkedin_url = "https://www.linkedin.com/in/daniel-okafor"
+    mentor.save()
+    engagement = engagement_between(protege, mentor, state="completed")
+    WrapUp.objects.update_or_create(
+        engagement=engagement,
+        defaults={"thank_you": "You made pricing calls easy.", "thanked_at": timezone.now()},
+    )
+    profile = reverse("directory:employee", args=[mentor.pk])
+    page = browser_as(protege, profile, javascript=javascript)
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(mentor.full_name)
+    expect(page.locator("blockquote.note")).to_contain_text("You made pricing calls easy.")
+    expect(page.locator("blockquote.note")).to_contain_text(protege.full_name)
+    expect(page.get_by_role("link", name="LinkedIn profile")).to_have_attribute(
+        "href", mentor.linkedin_url
+    )
+    expect(page.get_by_role("link", name=mentor.email)).to_have_attribute(
+        "href", f"mailto:{mentor.email}"
+    )
+    if javascript:
+        assert_accessible(page)
+    for link, lands_on in [
+        ("Negotiation", re.compile(r"/directory/\?skill=negotiation$")),
+        (boss.full_name, re.compile(reverse("directory:employee", args=[boss.pk]) + "$")),
+        (teammate.full_name, re.compile(reverse("directory:employee", args=[teammate.pk]) + "$")),
+        (report.full_name, re.compile(reverse("directory:employee", args=[report.pk]) + "$")),
+    ]:
+        page.get_by_role("link", name=link, exact=True).click()
+        expect(page).to_have_url(lands_on)
+        page.go_back()
+        expect(heading).to_have_text(mentor.full_name)
+    team = page.get_by_role("region", name="Team")
+    expect(team).to_contain_text("Teammates")
+    expect(team).to_contain_text("Direct reports")
+    page.get_by_role("link", name=boss.full_name, exact=True).click()
+    expect(page.get_by_role("region", name="Team")).to_contain_text(mentor.full_name)
+    page.go_back()
+    page.get_by_role("link", name="Propose a micro-engagement").click()
+    expect(page).to_have_url(re.compile(rf"/engagements/new/\?mentor={mentor.pk}$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Propose")
+    page.goto(page.url.split("/engagements/")[0] + reverse("directory:employee", args=[protege.pk]))
+    expect(page.get_by_role("link", name="Propose a micro-engagement")).to_have_count(0)
+    page.get_by_role("link", name="Edit my profile").click()
+    expect(page).to_have_url(re.compile(reverse("directory:profile_edit") + "$"))
