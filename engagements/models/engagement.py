@@ -21,9 +21,16 @@ class TransitionError(Exception):
 def is_current(since: dt.datetime) -> models.Q:
     """Under way: a draft, a proposal or running, or ended or cancelled since then (its
     wrap-up may still be waiting)."""
+    under_way, ended_lately = current_parts(since)
+    return under_way | ended_lately
+
+
+def current_parts(since: dt.datetime) -> tuple[models.Q, models.Q]:
+    """The two halves of `is_current`, each an index condition on (person, state,
+    closed_at) by itself."""
     open_states = [Engagement.State.DRAFT, Engagement.State.PROPOSED, Engagement.State.ACTIVE]
     ended = [Engagement.State.COMPLETED, Engagement.State.CANCELLED]
-    return models.Q(state__in=open_states) | models.Q(state__in=ended, closed_at__gte=since)
+    return models.Q(state__in=open_states), models.Q(state__in=ended, closed_at__gte=since)
 
 
 class EngagementQuerySet(models.QuerySet):
@@ -70,14 +77,23 @@ class EngagementQuerySet(models.QuerySet):
         draft = Engagement.State.DRAFT
         peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
         only = models.Q() if current_since is None else is_current(current_since)
+        # What is current is two parts for each role, not one with an OR inside: a plan
+        # made for any person and moment (directory.compiled plans each lookup once)
+        # could use neither half of the OR as an index condition, and read all of a
+        # person's engagements to filter them.
+        halves = [models.Q()] if current_since is None else current_parts(current_since)
         # .order_by(): no part of a UNION needs the model's default ordering.
-        as_protege = Engagement.objects.filter(only, protege=employee).order_by().values("pk")
-        as_mentor = (
-            Engagement.objects.filter(only, mentor=employee)
+        as_protege = [
+            Engagement.objects.filter(half, protege=employee).order_by().values("pk")
+            for half in halves
+        ]
+        as_mentor = [
+            Engagement.objects.filter(half, mentor=employee)
             .exclude(state=draft)
             .order_by()
             .values("pk")
-        )
+            for half in halves
+        ]
         as_peer = (
             Participant.objects.filter(employee=employee, answer__in=peer_answers)
             .exclude(engagement__state=draft)
@@ -86,10 +102,11 @@ class EngagementQuerySet(models.QuerySet):
         )
         if newest is not None and connection.features.supports_slicing_ordering_in_compound:
             # (SQLite, the embedded default, cannot limit a part of a UNION: it reads all.)
-            as_protege = as_protege.order_by("-created_at", "-pk")[:newest]
-            as_mentor = as_mentor.order_by("-created_at", "-pk")[:newest]
+            as_protege = [part.order_by("-created_at", "-pk")[:newest] for part in as_protege]
+            as_mentor = [part.order_by("-created_at", "-pk")[:newest] for part in as_mentor]
             as_peer = as_peer.order_by("-engagement__created_at", "-engagement_id")[:newest]
-        return self.filter(only, pk__in=as_protege.union(as_mentor, as_peer))
+        first, *rest = [*as_protege, *as_mentor, as_peer]
+        return self.filter(only, pk__in=first.union(*rest))
 
     def matching_text(self, text: str) -> EngagementQuerySet:
         """Those whose title, protégé or mentor contains the text, without joining the
