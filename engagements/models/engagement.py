@@ -26,8 +26,7 @@ def is_current(since: dt.datetime) -> models.Q:
 
 
 def current_parts(since: dt.datetime) -> tuple[models.Q, models.Q]:
-    """The two halves of `is_current`, each an index condition on (person, state,
-    closed_at) by itself."""
+    """`is_current`'s halves, each an index condition on (person, state, closed_at)."""
     open_states = [Engagement.State.DRAFT, Engagement.State.PROPOSED, Engagement.State.ACTIVE]
     ended = [Engagement.State.COMPLETED, Engagement.State.CANCELLED]
     return models.Q(state__in=open_states), models.Q(state__in=ended, closed_at__gte=since)
@@ -77,10 +76,9 @@ class EngagementQuerySet(models.QuerySet):
         draft = Engagement.State.DRAFT
         peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
         only = models.Q() if current_since is None else is_current(current_since)
-        # What is current is two parts for each role, not one with an OR inside: a plan
-        # made for any person and moment (directory.compiled plans each lookup once)
-        # could use neither half of the OR as an index condition, and read all of a
-        # person's engagements to filter them.
+        # Two parts for each role, not one with an OR inside: a plan made for any person
+        # and moment (directory.compiled) could use neither half of the OR as an index
+        # condition, and read all of a person's engagements to filter them.
         halves = [models.Q()] if current_since is None else current_parts(current_since)
         # .order_by(): no part of a UNION needs the model's default ordering.
         as_protege = [
