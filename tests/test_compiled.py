@@ -30,7 +30,7 @@ from engagements.views.home import (
     RECENTLY_ENDED,
     _current,
 )
-from engagements.views.people import _PROFILE, _TEAMMATES, _THANKS
+from engagements.views.people import _INTERESTS, _PROFILE, _SKILLS, _TEAMMATES, _THANKS
 from tests.embedded import manage_embedded
 from tests.factories import EmployeeFactory, engagement_between
 from tests.test_scale import add_company, add_history
@@ -201,6 +201,8 @@ def test_pages_compile_no_sql_for_what_they_read_on_every_visit(protege, mentor,
         _MEETINGS,
         _MENTOR_OPTIONS,
         _THANKS,
+        _SKILLS,
+        _INTERESTS,
         _history_page(0, HISTORY_PAGE),
     ]
     for person, url in (
@@ -256,13 +258,21 @@ def test_the_inbox_and_a_profile_read_what_their_querysets_read(protege, mentor,
     orm_profile = (
         Employee.objects.select_related("department", "manager")
         .prefetch_related(
-            "skills",
-            "interests",
-            Prefetch("reports", queryset=Employee.objects.active().select_related("department")),
+            Prefetch("reports", queryset=Employee.objects.active().select_related("department"))
         )
         .get(pk=boss.pk)
     )
     assert snapshot(_PROFILE.first(boss.pk)) == snapshot(orm_profile)
+    # The skills and the interests, each by name, as the person's own lists read them.
+    assert [s.name for s in _SKILLS.all(mentor.pk)] == ["Enterprise sales", "Negotiation"]
+    for person in (mentor, protege, boss):
+        assert [snapshot(s) for s in _SKILLS.all(person.pk)] == [
+            snapshot(s) for s in person.skills.all()
+        ]
+        assert [snapshot(s) for s in _INTERESTS.all(person.pk)] == [
+            snapshot(s) for s in person.interests.all()
+        ]
+    assert [s.name for s in _INTERESTS.all(protege.pk)] == ["Negotiation"]
     assert len(orm_profile.reports.all()) == 4  # the mentor and three active members
     # Two values, each in its own place: the manager's team, without the person.
     assert [e.full_name for e in _TEAMMATES.all(boss.pk, mentor.pk)] == [

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from engagements.models import Engagement, Notification, Participant, Program
+from engagements.models import Engagement, Notification, Participant, Program, WrapUp
 from engagements.paging import NewestFirst, _counting_sql, counted_for
 from engagements.views.home import HISTORY_PAGE
 from tests.factories import EmployeeFactory, engagement_between
@@ -218,6 +218,44 @@ def test_a_page_costs_the_same_with_20_or_300_engagements_behind_it(
     allowed = 40 + (3 * peers if page == "my engagements" else 0)
     grown = large[2] - small[2]
     assert grown < allowed, f"{page}: {small[2]} rows read, then {large[2]}"
+
+
+def test_a_mentors_profile_costs_the_same_whatever_their_history(as_user, protege, mentor):
+    """Of a mentor's history, their profile reads only the completed engagements: the
+    tally counts them (up to a cap), and the thank-you notes are those of the last few
+    to end, found from them (the plan may read them all or walk the newest: a test's
+    statistics make it read all)."""
+    add_company(3000)
+    client = as_user(protege)
+    path = mentor.get_absolute_url()
+
+    def thanked(engagements: list[Engagement]) -> int:
+        completed = [e for e in engagements if e.state == State.COMPLETED and e.mentor == mentor]
+        WrapUp.objects.bulk_create(
+            WrapUp(engagement=e, thank_you=f"Thank you for {e.title}", thanked_at=e.closed_at)
+            for e in completed
+        )
+        return len(completed)
+
+    thanked(add_history(mentor, 60, peer_every=10))  # five notes and more
+    small = cost(client, path)
+    counted = thanked(add_history(mentor, 240, start=1000, peer_every=10))
+    large = cost(client, path)
+
+    assert large[0] == small[0], f"{small[0]} queries, then {large[0]}"
+    assert abs(large[1] - small[1]) < 256, f"{small[1]} bytes, then {large[1]}"
+    grown = large[2] - small[2]
+    assert grown < 40 + 2 * counted, f"{small[2]} rows read, then {large[2]} ({counted} more)"
+    page = client.get(path).content.decode()
+    # The notes of the engagements that ended last: the newest of the second batch.
+    newest = Engagement.objects.filter(mentor=mentor, state=State.COMPLETED).order_by("-closed_at")[
+        :5
+    ]
+    assert [e.title for e in newest] == re.findall(
+        r"Thank you for (Engagement of long ago \d+)", page
+    )
+    completed = Engagement.objects.filter(mentor=mentor, state=State.COMPLETED).count()
+    assert f"<strong>{completed}</strong> engagements mentored" in page
 
 
 def test_my_engagements_shows_what_is_current_and_leaves_the_past_to_the_history(

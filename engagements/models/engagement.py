@@ -136,13 +136,6 @@ class EngagementQuerySet(models.QuerySet):
             .count()
         )
 
-    def tally(self) -> dict[str, int]:
-        """Completed and active engagements, in one query (a mentor's recognition)."""
-        return self.aggregate(
-            completed=models.Count("pk", filter=models.Q(state=Engagement.State.COMPLETED)),
-            active=models.Count("pk", filter=models.Q(state=Engagement.State.ACTIVE)),
-        )
-
     def for_cards(self, *, mentors_known: bool = False) -> EngagementQuerySet:
         """Everything an engagement card shows, in a fixed number of queries. With
         `mentors_known` (the cards are all one mentor's, who the caller sets on each) the
@@ -373,12 +366,17 @@ class Meeting(models.Model):
 
 
 class WrapUpQuerySet(models.QuerySet):
-    def thanks_for(self, mentor: Employee) -> WrapUpQuerySet:
-        """The thank-you notes a mentor received, newest first."""
+    def thanks_for(self, mentor: Employee, *, looking_back: int = 20) -> WrapUpQuerySet:
+        """The thank-you notes of a mentor's last `looking_back` completed engagements
+        (the only ones thanked), those that ended last first. Sorting every note read
+        all of a busy mentor's engagements and notes; this reads at most their completed
+        ones, from the (mentor, state, closed_at) index, then `looking_back` notes."""
+        last = Engagement.objects.filter(mentor=mentor, state=Engagement.State.COMPLETED)
+        last = last.order_by("-closed_at").values("pk")[:looking_back]
         return (
-            self.filter(engagement__mentor=mentor, thanked_at__isnull=False)
+            self.filter(engagement__in=last, thanked_at__isnull=False)
             .select_related("engagement__protege")
-            .order_by("-thanked_at")
+            .order_by("-engagement__closed_at", "-engagement_id")
         )
 
 
