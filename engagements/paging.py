@@ -21,6 +21,7 @@ from directory.compiled import STAND_IN_ID, Compiled, is_stand_in
 from directory.models import Employee
 from directory.paging import page_of
 from engagements.models import Engagement
+from engagements.models.engagement import ids_involving
 
 MAX_PAGE = 10_000
 
@@ -54,17 +55,29 @@ class CursorForm(forms.Form):
         return None
 
 
+# How far the history's count goes with SQL compiled once (counted_for); a longer
+# history, which nobody has yet, is counted by the ORM.
+HISTORY_COUNTED_UP_TO = 2_000
+
+
+def everything_of(person: Employee) -> QuerySet:
+    return ids_involving(person)
+
+
 class NewestFirst:
     """A person's engagements newest first, as a Paginator reads them: all counted, and
     a page read from the newest few of each role only (`involving(newest=…)`), not
     from all of them sorted: page n reads at most n pages' worth of each role, whatever
-    the person's history. (The count reads them all, from the indexes.)"""
+    the person's history. (The count reads them all, from the indexes; its SQL is
+    compiled once: building and compiling the union was ~0.5 ms of the page.)"""
 
     def __init__(self, me: Employee):
         self.me = me
 
     def count(self) -> int:
-        return Engagement.objects.involving(self.me).count()
+        counted = counted_for(self.me, history=(everything_of, HISTORY_COUNTED_UP_TO))
+        n, more = counted["history"]
+        return Engagement.objects.involving(self.me).count() if more else n
 
     def __getitem__(self, rows: slice) -> list[Engagement]:
         return _history_page(rows.start or 0, rows.stop).all(self.me.pk)

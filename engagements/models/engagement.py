@@ -32,6 +32,54 @@ def current_parts(since: dt.datetime) -> tuple[models.Q, models.Q]:
     return models.Q(state__in=open_states), models.Q(state__in=ended, closed_at__gte=since)
 
 
+def ids_involving(
+    employee: Employee, *, current_since: dt.datetime | None = None, newest: int | None = None
+) -> models.QuerySet:
+    """The ids of the engagements this person is in (drafts are the protégé's alone):
+    a UNION of the roles, each served by its own index (the protégé's, the mentor's,
+    the participant's employee). The OR across the participants join with DISTINCT it
+    replaces read every engagement and participant for every person (EXPLAIN ANALYZE
+    at 100 000 engagements: ~100 ms; this: ~0.3 ms).
+
+    Each part reads only what is asked for, so that a page's cost does not grow with
+    the person's own history (a busy mentor's grows every month): `current_since`
+    keeps what may be current (`is_current`), from the (person, state, closed_at)
+    indexes; `newest`, each role's newest that many, from the (person, created_at)
+    indexes (the mentor with 222: my engagements read 742 rows, now 106; page 1 of
+    the history 1 174, now 193). The peer part reads all of the person's peer answers
+    (neither the state nor the order is on the answer; a person is a peer in few)."""
+    draft = Engagement.State.DRAFT
+    peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
+    # Two parts for each role, not one with an OR inside: a plan made for any person
+    # and moment (directory.compiled) could use neither half of the OR as an index
+    # condition, and read all of a person's engagements to filter them.
+    halves = [models.Q()] if current_since is None else current_parts(current_since)
+    # .order_by(): no part of a UNION needs the model's default ordering.
+    as_protege = [
+        Engagement.objects.filter(half, protege=employee).order_by().values("pk") for half in halves
+    ]
+    as_mentor = [
+        Engagement.objects.filter(half, mentor=employee)
+        .exclude(state=draft)
+        .order_by()
+        .values("pk")
+        for half in halves
+    ]
+    as_peer = (
+        Participant.objects.filter(employee=employee, answer__in=peer_answers)
+        .exclude(engagement__state=draft)
+        .order_by()
+        .values("engagement_id")
+    )
+    if newest is not None and connection.features.supports_slicing_ordering_in_compound:
+        # (SQLite, the embedded default, cannot limit a part of a UNION: it reads all.)
+        as_protege = [part.order_by("-created_at", "-pk")[:newest] for part in as_protege]
+        as_mentor = [part.order_by("-created_at", "-pk")[:newest] for part in as_mentor]
+        as_peer = as_peer.order_by("-engagement__created_at", "-engagement_id")[:newest]
+    first, *rest = [*as_protege, *as_mentor, as_peer]
+    return first.union(*rest)
+
+
 class EngagementQuerySet(models.QuerySet):
     def for_mentor(self, employee: Employee) -> EngagementQuerySet:
         return self.filter(mentor=employee)
@@ -53,58 +101,10 @@ class EngagementQuerySet(models.QuerySet):
         newest: int | None = None,
     ) -> EngagementQuerySet:
         """Everything this person is in: as protégé, as mentor, or as a peer who was
-        invited or joined. Drafts are the protégé's alone.
-
-        A UNION of the three roles, each served by its own index (the protégé's, the
-        mentor's, the participant's employee), then a primary-key lookup. The OR
-        across the participants join with DISTINCT it replaces read every engagement
-        and every participant for every person (EXPLAIN ANALYZE at 100 000
-        engagements: a hash join over the whole table, ~100 ms; this: ~0.3 ms).
-
-        Each part reads only what is asked for, so that a page's cost does not grow
-        with the person's own history (a busy mentor's is hundreds of engagements, and
-        grows every month): `current_since` keeps what is current (`is_current`), read
-        from the (person, state, closed_at) indexes; `newest` keeps each role's newest
-        that many by creation, read from the (person, created_at) indexes. EXPLAIN
-        ANALYZE at 100 000 engagements, the mentor with 222: my engagements' query read
-        742 rows (1.16 ms), now 106 (0.3–0.6 ms); page 1 of the history 1 174 (1.75 ms),
-        now 193 (0.33 ms).
-
-        The peer part reads all of the person's peer answers, with their engagements
-        (neither the state nor the order is on the answer; a person is a peer in few);
-        the same filter on the whole keeps what is current among them."""
-        draft = Engagement.State.DRAFT
-        peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
+        invited or joined (`ids_involving`); `current_since`, only what is current."""
         only = models.Q() if current_since is None else is_current(current_since)
-        # Two parts for each role, not one with an OR inside: a plan made for any person
-        # and moment (directory.compiled) could use neither half of the OR as an index
-        # condition, and read all of a person's engagements to filter them.
-        halves = [models.Q()] if current_since is None else current_parts(current_since)
-        # .order_by(): no part of a UNION needs the model's default ordering.
-        as_protege = [
-            Engagement.objects.filter(half, protege=employee).order_by().values("pk")
-            for half in halves
-        ]
-        as_mentor = [
-            Engagement.objects.filter(half, mentor=employee)
-            .exclude(state=draft)
-            .order_by()
-            .values("pk")
-            for half in halves
-        ]
-        as_peer = (
-            Participant.objects.filter(employee=employee, answer__in=peer_answers)
-            .exclude(engagement__state=draft)
-            .order_by()
-            .values("engagement_id")
-        )
-        if newest is not None and connection.features.supports_slicing_ordering_in_compound:
-            # (SQLite, the embedded default, cannot limit a part of a UNION: it reads all.)
-            as_protege = [part.order_by("-created_at", "-pk")[:newest] for part in as_protege]
-            as_mentor = [part.order_by("-created_at", "-pk")[:newest] for part in as_mentor]
-            as_peer = as_peer.order_by("-engagement__created_at", "-engagement_id")[:newest]
-        first, *rest = [*as_protege, *as_mentor, as_peer]
-        return self.filter(only, pk__in=first.union(*rest))
+        ids = ids_involving(employee, current_since=current_since, newest=newest)
+        return self.filter(only, pk__in=ids)
 
     def matching_text(self, text: str) -> EngagementQuerySet:
         """Those whose title, protégé or mentor contains the text, without joining the
@@ -219,11 +219,14 @@ class Engagement(models.Model):
             # read all of a busy mentor's engagements (`involving` says how many).
             models.Index(fields=["mentor", "state", "closed_at"]),
             models.Index(fields=["protege", "state", "closed_at"]),
+            # No drafts (never the mentor's): a plan made for any mentor sorted all of a
+            # busy one's engagements rather than check each row's state.
             models.Index(
                 models.F("mentor"),
                 models.F("created_at").desc(),
                 models.F("id").desc(),
                 name="engagement_mentor_newest",
+                condition=~models.Q(state="draft"),
             ),
             models.Index(
                 models.F("protege"),
@@ -241,9 +244,8 @@ class Engagement(models.Model):
             ),
             models.Index(fields=["state", "end_date"]),
             models.Index(fields=["state", "expires_at"]),
-            # The programme list, newest proposal first, one keyset page at a time:
-            # EXPLAIN (ANALYZE, BUFFERS) at 100 000 engagements, page 1 went from a
-            # top-N sort of the whole table (~400 ms) to an index scan of 31 rows.
+            # The programme list, newest proposal first, a keyset page at a time: page 1
+            # went from a sort of the whole table (~400 ms) to an index scan of 31 rows.
             models.Index(
                 models.F("proposed_at").desc(), models.F("id").desc(), name="engagement_newest"
             ),
