@@ -287,6 +287,32 @@ def test_my_history_pages_hold_every_engagement_once(as_user, mentor, outsider):
     assert len(seen) == 60
 
 
+@pytest.mark.parametrize("cap", [2_000, 50])
+def test_my_history_counts_every_engagement_past_its_cap_too(
+    as_user, mentor, outsider, monkeypatch, cap
+):
+    """Up to HISTORY_COUNTED_UP_TO the count is compiled once; a longer history is
+    counted by the ORM, the same."""
+    monkeypatch.setattr("engagements.paging.HISTORY_COUNTED_UP_TO", cap)
+    add_history(mentor, 60)  # a peer in one in three
+    add_history(outsider, 4)
+    engagement_between(EmployeeFactory(), mentor, state="draft")  # the protégé's alone
+    page = as_user(mentor).get("/engagements/history/").content.decode()
+    assert "60 engagements" in page and "Page 1 of 3" in page
+    assert NewestFirst(mentor).count() == 60 == Engagement.objects.involving(mentor).count()
+
+
+def test_a_mentors_tally_stops_at_its_cap(as_user, protege, mentor, monkeypatch):
+    monkeypatch.setattr("engagements.views.people.MENTORED_UP_TO", 3)
+    for _ in range(4):
+        engagement_between(EmployeeFactory(), mentor, state="completed")
+    page = as_user(protege).get(mentor.get_absolute_url()).content.decode()
+    assert "<strong>3+</strong> engagements mentored" in page
+    monkeypatch.setattr("engagements.views.people.MENTORED_UP_TO", 4)
+    page = as_user(protege).get(mentor.get_absolute_url()).content.decode()
+    assert "<strong>4</strong> engagements mentored" in page
+
+
 def test_a_page_of_my_history_reads_the_newest_few_whatever_my_history(transactional_db, mentor):
     """Page 1 reads each role's newest 25 through the (person, created_at) indexes,
     not all of a busy mentor's engagements sorted, though the plan is made for any
