@@ -65,6 +65,18 @@ M = TypeVar("M", bound=Model)
 BIGINT = (-(2**63), 2**63 - 1)
 
 
+def shown_only(relation: str, model: type[Model], *shown: str) -> list[str]:
+    """For `defer()`: every field of a joined row (select_related) but its id and those
+    shown. Each column read is decoded and set on an instance (a timestamp is parsed in
+    Python): a list that names a person reads a person's name, not their bio, search
+    vector and dates."""
+    return [
+        f"{relation}{LOOKUP_SEP}{field.name}"
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in shown
+    ]
+
+
 def is_stand_in(param: object) -> bool:
     return type(param) is int and param == STAND_IN_ID
 

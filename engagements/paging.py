@@ -17,7 +17,7 @@ from django import forms
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from directory.compiled import STAND_IN_ID, Compiled, is_stand_in
+from directory.compiled import STAND_IN_ID, Compiled, is_stand_in, shown_only
 from directory.models import Employee
 from directory.paging import page_of
 from engagements.models import Engagement
@@ -92,6 +92,8 @@ def _history_page(start: int, stop: int) -> Compiled[Engagement]:
         lambda person: (
             Engagement.objects.involving(person, newest=stop)
             .select_related("protege", "mentor")
+            .defer(*shown_only("protege", Employee, "full_name"))
+            .defer(*shown_only("mentor", Employee, "full_name"))
             .order_by("-created_at", "-pk")[start:stop]
         )
     )

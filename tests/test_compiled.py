@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from directory.compiled import Compiled
+from directory.compiled import Compiled, shown_only
 from directory.logins import employee_of
 from directory.models import Employee
 from engagements.access import _ENGAGEMENT, engagement_for
@@ -245,6 +245,7 @@ def test_the_inbox_and_a_profile_read_what_their_querysets_read(protege, mentor,
         Engagement.objects.for_mentor(mentor)
         .exclude(state__in=["draft", "proposed"])
         .select_related("protege")
+        .defer(*shown_only("protege", Employee, "full_name"))  # the name is what it shows
         .order_by("-decided_at", "-pk")[:10]
     )
     recent = _RECENTLY_ANSWERED.all(mentor.pk)
@@ -332,11 +333,15 @@ def test_the_engagement_pages_lists_read_what_their_querysets_read(protege, ment
         # never reads)
         (
             _EVENTS.all(engagement.pk),
-            Event.objects.filter(engagement=engagement).select_related("actor"),
+            Event.objects.filter(engagement=engagement)
+            .select_related("actor")
+            .defer(*shown_only("actor", Employee, "full_name")),
         ),
         (
             _MEETINGS.all(engagement.pk),
-            Meeting.objects.filter(engagement=engagement).select_related("logged_by"),
+            Meeting.objects.filter(engagement=engagement)
+            .select_related("logged_by")
+            .defer(*shown_only("logged_by", Employee, "full_name")),
         ),
         (_THANKS.all(mentor.pk), WrapUp.objects.thanks_for(mentor)[:5]),
         (
@@ -445,3 +450,23 @@ def test_postgresql_plans_each_lookup_once_for_any_values(protege, mentor):
     ids = list(Engagement.objects.values_list("pk", flat=True)[:3])
     assert len(_LISTED.all(ids)) == len(ids)
     assert _LISTED._plans[(len(ids),)].statement == _LISTED._plans[(len(ids),)].sql
+
+
+def test_the_people_a_list_names_carry_their_names_only(protege, mentor, django_assert_num_queries):
+    """My engagements, my history and my notifications read of each person joined the
+    name they show (shown_only), and showing it asks nothing more."""
+    engagement = engagement_between(protege, mentor)  # the protégé is told of the accept
+    since = timezone.now() - RECENTLY_ENDED
+    (current,) = _CURRENT.all(protege.pk, since)
+    (listed,) = _history_page(0, HISTORY_PAGE).all(protege.pk)
+    (notified, *_) = _NOTIFICATIONS.all(protege.pk)
+    with django_assert_num_queries(0):
+        for e in (current, listed):
+            assert (e.protege.full_name, e.mentor.full_name) == ("Priya Patel", "Daniel Okafor")
+        assert (notified.engagement.title, notified.actor.full_name) == (
+            engagement.title,
+            "Daniel Okafor",
+        )
+    for person in (current.protege, current.mentor, listed.mentor, notified.actor):
+        assert {"bio", "email", "search_vector", "created_at"} <= person.get_deferred_fields()
+    assert "state" in notified.engagement.get_deferred_fields()

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from directory.compiled import Compiled
+from directory.compiled import Compiled, shown_only
 from directory.logins import current_employee
 from directory.models import Employee, Skill
 from engagements import transitions
@@ -37,6 +37,7 @@ _RECENTLY_ANSWERED = Compiled(
         Engagement.objects.for_mentor(mentor)
         .exclude(state__in=[Engagement.State.DRAFT, Engagement.State.PROPOSED])
         .select_related("protege")
+        .defer(*shown_only("protege", Employee, "full_name"))
         .order_by("-decided_at", "-pk")[:10]
     )
 )

@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from directory.compiled import Compiled
+from directory.compiled import Compiled, shown_only
+from directory.models import Employee
 from engagements import meetings, transitions
 from engagements.access import Access, engagement_for
 from engagements.forms import AdviceForm, CancelForm, MeetingForm, ThankYouForm
@@ -20,9 +21,20 @@ from engagements.views.decisions import mentor_options
 NO_ANSWER = (Engagement.State.DECLINED, Engagement.State.EXPIRED)
 # The page's timeline and meetings, read on every view of it: SQL compiled once
 # (directory.compiled).
-_EVENTS = Compiled(lambda pk: Event.objects.filter(engagement_id=pk).select_related("actor"))
+# Of the people joined, their names: what the timeline and the meetings show.
+_EVENTS = Compiled(
+    lambda pk: (
+        Event.objects.filter(engagement_id=pk)
+        .select_related("actor")
+        .defer(*shown_only("actor", Employee, "full_name"))
+    )
+)
 _MEETINGS = Compiled(
-    lambda pk: Meeting.objects.filter(engagement_id=pk).select_related("logged_by")
+    lambda pk: (
+        Meeting.objects.filter(engagement_id=pk)
+        .select_related("logged_by")
+        .defer(*shown_only("logged_by", Employee, "full_name"))
+    )
 )
 
 

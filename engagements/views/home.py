@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from directory.compiled import Compiled
+from directory.compiled import Compiled, shown_only
 from directory.logins import current_employee
+from directory.models import Employee
 from engagements.access import programme_admin_required, programmes_run_by
 from engagements.forms import ProgrammeFilterForm
 from engagements.models import Engagement, Notification
@@ -56,10 +57,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # What my engagements reads on every visit, its SQL compiled once (directory.compiled):
 # compiling the union of my three roles was ~3 ms of CPU, the notifications' ~0.9.
+# Of the people and engagements joined, only what the page shows (shown_only): the
+# busy mentor's list 1.7 -> 1.25 ms, the notifications 0.7 -> 0.36.
 def _current(person: int, since: dt.datetime) -> QuerySet[Engagement]:
     return (
         Engagement.objects.involving(person, current_since=since)
         .select_related("protege", "mentor", "wrap_up")
+        .defer(*shown_only("protege", Employee, "full_name"))
+        .defer(*shown_only("mentor", Employee, "full_name"))
         .prefetch_related("participants")
         .order_by("-created_at", "-pk")[:CURRENT_SHOWN]
     )
@@ -70,6 +75,8 @@ _NOTIFICATIONS = Compiled(
     lambda person: (
         Notification.objects.for_person(person)
         .select_related("engagement", "actor")
+        .defer(*shown_only("engagement", Engagement, "title"))
+        .defer(*shown_only("actor", Employee, "full_name"))
         .order_by("-created_at", "-pk")[:NOTIFICATIONS_SHOWN]
     )
 )
@@ -139,8 +146,11 @@ def programme(request: HttpRequest) -> HttpResponse:
 
 
 def _listed(ids: list[int]) -> QuerySet[Engagement]:
-    return Engagement.objects.filter(pk__in=ids).select_related(
-        "protege__department", "mentor__department"
+    return (
+        Engagement.objects.filter(pk__in=ids)
+        .select_related("protege__department", "mentor__department")
+        .defer(*shown_only("protege", Employee, "full_name", "department"))
+        .defer(*shown_only("mentor", Employee, "full_name", "department"))
     )
 
 
