@@ -29,6 +29,7 @@ _WAITING = Compiled(
         Engagement.objects.for_mentor(mentor)
         .proposed()
         .for_cards(mentors_known=True)
+        .defer(*shown_only("protege", Employee, "full_name", "title", "department"))
         .order_by("proposed_at", "pk")
     )
 )
