@@ -109,7 +109,7 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "directory/employee_detail.html", context)
 
 
-# A tally no longer than this reads "999+": counting reads each engagement counted.
+# A tally past this reads "999+": counting reads each engagement it counts.
 MENTORED_UP_TO = 999
 
 
