@@ -60,10 +60,6 @@ class CursorForm(forms.Form):
 HISTORY_COUNTED_UP_TO = 2_000
 
 
-def everything_of(person: Employee) -> QuerySet:
-    return ids_involving(person)
-
-
 class NewestFirst:
     """A person's engagements newest first, as a Paginator reads them: all counted, and
     a page read from the newest few of each role only (`involving(newest=…)`), not
@@ -75,9 +71,9 @@ class NewestFirst:
         self.me = me
 
     def count(self) -> int:
-        counted = counted_for(self.me, history=(everything_of, HISTORY_COUNTED_UP_TO))
+        counted = counted_for(self.me, history=(ids_involving, HISTORY_COUNTED_UP_TO))
         n, more = counted["history"]
-        return Engagement.objects.involving(self.me).count() if more else n
+        return ids_involving(self.me).count() if more else n
 
     def __getitem__(self, rows: slice) -> list[Engagement]:
         return _history_page(rows.start or 0, rows.stop).all(self.me.pk)

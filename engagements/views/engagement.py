@@ -20,8 +20,7 @@ from engagements.views.decisions import mentor_options
 # After these the protégé is shown who else could help.
 NO_ANSWER = (Engagement.State.DECLINED, Engagement.State.EXPIRED)
 # The page's timeline and meetings, read on every view of it: SQL compiled once
-# (directory.compiled).
-# Of the people joined, their names: what the timeline and the meetings show.
+# (directory.compiled), and of the people joined only their names, all they show.
 _EVENTS = Compiled(
     lambda pk: (
         Event.objects.filter(engagement_id=pk)
