@@ -31,6 +31,7 @@ def report(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         scope = form.scope()
         context |= cache.report(scope)
+        context["drawn"] = cache.drawn(context, scope)
         context["as_of"] = cache.as_of(context, scope)
         context["query"] = request.GET.urlencode()
     template = "reports/report.html#report" if request.htmx else "reports/report.html"

@@ -210,3 +210,53 @@ def test_the_csv_exports_stay_exact_while_the_page_is_cached(admin_client, compa
         csv = admin_client.get(reverse("reports:export", args=["funnel"]), {"period": "30d"})
     assert csv.status_code == 200
     assert b"Proposed,9," in b"".join(csv.streaming_content if csv.streaming else [csv.content])
+
+
+def funnel_row(response) -> str:
+    """The funnel table's first row, as drawn: `<th scope="row">Proposed</th>…</tr>`."""
+    page = response.content.decode()
+    start = page.index('<th scope="row">Proposed</th>', page.index('id="funnel-title"'))
+    return page[start : page.index("</tr>", start)]
+
+
+def figures(response) -> str:
+    """The page from its headline on: the figures, without the page's CSRF tokens."""
+    page = response.content.decode()
+    return page[page.index('aria-labelledby="headline-title"') :]
+
+
+def test_the_figures_are_drawn_once_for_each_computation(admin_client, company):
+    """The figures' HTML is cached with them (reports.cache.drawn): a second visit to the
+    same scope draws none of its charts, tables or figures again, and shows the same."""
+    first = get(admin_client, {"period": "30d"})
+    second = get(admin_client, {"period": "30d"})
+    drawn = {t.name for t in first.templates}
+    assert {"reports/_hbars.html", "reports/_vbars.html", "reports/_mentors.html"} <= drawn
+    assert not drawn & {t.name for t in second.templates} - {"reports/report.html", "base.html"}
+    assert figures(second) == figures(first)
+    assert ">8</a>" in funnel_row(second)
+    # The htmx partial of the same scope shows the same drawing.
+    partial = get(admin_client, {"period": "30d"}, HTTP_HX_REQUEST="true").content.decode()
+    assert funnel_row(second) in partial
+
+
+def test_a_recomputed_report_is_drawn_afresh(admin_client, company):
+    get(admin_client, {"period": "30d"})
+    new_proposal(company)
+    assert ">8</a>" in funnel_row(get(admin_client, {"period": "30d"}))  # minutes old
+    with time_machine.travel(NOW, tick=False):
+        admin_client.post(RECOMPUTE, {"period": "30d"})
+    recomputed = get(admin_client, {"period": "30d"})
+    assert ">9</a>" in funnel_row(recomputed)
+    assert "reports/_hbars.html" in {t.name for t in recomputed.templates}
+
+
+def test_each_query_string_gets_its_own_links_from_a_shared_scope(admin_client, company):
+    """Two query strings of one scope read one computation, each drawing its own CSV links
+    (they carry the filters as asked)."""
+    plain = get(admin_client, {"period": "30d"}).content.decode()
+    spelled = get(admin_client, {"period": "30d", "program": ""}).content.decode()
+    funnel_csv = reverse("reports:export", args=["funnel"])
+    assert f'href="{funnel_csv}?period=30d"' in plain
+    assert f'href="{funnel_csv}?period=30d&amp;program="' in spelled
+    assert f'href="{funnel_csv}?period=30d"' not in spelled
