@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.db import connection
+from django.forms.models import ModelChoiceIterator
 
 from directory.models import Department, Employee, Skill
 from directory.search import search_employees
@@ -31,12 +32,30 @@ def location_choices() -> list[tuple[str, str]]:
     return [("", "Anywhere")] + [(loc, loc) for loc in locations]
 
 
+class NamedRows(ModelChoiceIterator):
+    """A select's options as (key, name) rows of the queryset. Django's iterator builds an
+    instance, a value wrapper and a label for every option: for the 55 skills of the
+    directory's filter that was ~2 ms a page, more than the query."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list(self.field.to_field_name or "pk", "name")
+
+
+class NamedChoiceField(forms.ModelChoiceField):
+    """A filter's choice of a model with a `name` (a skill, a department, a programme),
+    its options read as plain rows (`NamedRows`); the chosen one is still an instance."""
+
+    iterator = NamedRows
+
+
 class DirectorySearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=100)
-    skill = forms.ModelChoiceField(
+    skill = NamedChoiceField(
         Skill.objects.all(), required=False, to_field_name="slug", empty_label="Any skill"
     )
-    department = forms.ModelChoiceField(
+    department = NamedChoiceField(
         Department.objects.all(),
         required=False,
         to_field_name="slug",

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django import forms
 
+from directory.forms import NamedChoiceField
 from directory.models import Department, Employee
 from engagements import facets
 from engagements.models import Engagement, Goal, Meeting, Program
@@ -132,10 +133,10 @@ class ProgrammeFilterForm(forms.Form):
     q = forms.CharField(label="Person or title", required=False, max_length=100)
     start = forms.DateField(label="Proposed from", required=False, widget=DateInput)
     end = forms.DateField(label="Proposed until", required=False, widget=DateInput)
-    department = forms.ModelChoiceField(
+    department = NamedChoiceField(
         Department.objects.all(), required=False, empty_label="Every department"
     )
-    program = forms.ModelChoiceField(
+    program = NamedChoiceField(
         Program.objects.none(), required=False, label="Programme", empty_label="Every programme"
     )
     goals = forms.ChoiceField(choices=facets.GOALS, required=False, label="Goals")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django import forms
 from django.db.models import QuerySet
 
+from directory.forms import NamedChoiceField
 from directory.models import Department
 from engagements.models import Program
 from engagements.proposal_forms import DateInput
@@ -84,10 +85,10 @@ class ReportFilterForm(forms.Form):
     )
     start = forms.DateField(label="From", required=False, widget=DateInput)
     end = forms.DateField(label="To", required=False, widget=DateInput)
-    department = forms.ModelChoiceField(
+    department = NamedChoiceField(
         Department.objects.order_by("name"), required=False, empty_label="Every department"
     )
-    program = forms.ModelChoiceField(
+    program = NamedChoiceField(
         Program.objects.none(), required=False, label="Programme", empty_label="All my programmes"
     )
 

@@ -217,3 +217,47 @@ def test_the_demo_engagements_are_seeded_at_any_hour(instant):
     with time_machine.travel(instant, tick=False):
         call_command("seed_demo", employees=80, stdout=StringIO())
     assert Engagement.objects.count() == 4
+
+
+def test_a_filters_options_are_read_as_rows_and_drawn_as_djangos(django_assert_num_queries):
+    """The directory's, the programme list's and the report's choice of a skill, a
+    department or a programme (`NamedChoiceField`) draw the same select as Django's
+    ModelChoiceField, in one query, without building an instance for each option."""
+    from django import forms
+    from django.db.models.signals import post_init
+
+    from directory.forms import NamedChoiceField
+
+    for name in ["Python", "Negotiation", "Go", '<Data> & "AI"']:
+        SkillFactory(name=name)
+    chosen = Skill.objects.get(name="Negotiation")
+
+    class Django(forms.Form):
+        skill = forms.ModelChoiceField(
+            Skill.objects.order_by("name"), to_field_name="slug", empty_label="Any skill"
+        )
+
+    class Named(forms.Form):
+        skill = NamedChoiceField(
+            Skill.objects.order_by("name"), to_field_name="slug", empty_label="Any skill"
+        )
+
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    post_init.connect(count, sender=Skill)
+    try:
+        with django_assert_num_queries(1):
+            drawn = str(Named(initial={"skill": chosen.slug})["skill"])
+        assert built == []
+        assert drawn == str(Django(initial={"skill": chosen.slug})["skill"])
+        assert f'<option value="{chosen.slug}" selected>Negotiation</option>' in drawn
+        assert "&lt;Data&gt; &amp; &quot;AI&quot;" in drawn
+        # What is chosen is still the skill itself, as before.
+        form = Named({"skill": chosen.slug})
+        assert form.is_valid() and form.cleaned_data["skill"] == chosen
+        assert not Named({"skill": "no-such-skill"}).is_valid()
+    finally:
+        post_init.disconnect(count, sender=Skill)
