@@ -40,7 +40,12 @@ class NamedRows(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        yield from self.queryset.values_list(self.field.to_field_name or "pk", "name")
+        key = self.field.to_field_name or "pk"
+        read = self.queryset._result_cache  # Django's own iterator peeks at privates too
+        if read is not None:  # the form read them already (the report's programmes)
+            yield from ((getattr(row, key), row.name) for row in read)
+        else:
+            yield from self.queryset.values_list(key, "name")
 
 
 class NamedChoiceField(forms.ModelChoiceField):

@@ -259,5 +259,10 @@ def test_a_filters_options_are_read_as_rows_and_drawn_as_djangos(django_assert_n
         form = Named({"skill": chosen.slug})
         assert form.is_valid() and form.cleaned_data["skill"] == chosen
         assert not Named({"skill": "no-such-skill"}).is_valid()
+        # Options a form has read already (the report's programmes) are not read again.
+        read, expected = Named(), str(Django()["skill"])
+        list(read.fields["skill"].queryset)
+        with django_assert_num_queries(0):
+            assert str(read["skill"]) == expected
     finally:
         post_init.disconnect(count, sender=Skill)
