@@ -286,6 +286,7 @@ def test_the_inbox_makes_the_same_number_of_queries_for_1_and_8_proposals(mentor
     client = as_user(mentor)
 
     def queries() -> int:
+        client.get(INBOX)  # the colleagues' datalist is drawn now and kept a few minutes
         with CaptureQueriesContext(connection) as captured:
             assert client.get(INBOX).status_code == 200
         return len(captured)
@@ -329,3 +330,45 @@ def test_a_decision_never_redirects_to_another_site(protege, mentor, as_user):
         reverse("engagements:accept", args=[engagement.pk]), {"next": "https://evil.example/"}
     )
     assert response["Location"] == engagement.get_absolute_url()
+
+
+def test_the_colleagues_datalist_is_drawn_once_per_mentor_for_a_few_minutes(
+    protege, mentor, as_user, monkeypatch
+):
+    """The colleagues offered when declining (engagements.views.decisions.MentorOptions)
+    are a hint, kept MENTOR_OPTIONS_SECONDS: a second visit neither reads nor draws
+    them; a colleague who starts mentoring is offered once the drawing expires."""
+    import time
+
+    from django.core.cache import cache
+    from django.core.cache.utils import make_template_fragment_key
+
+    from engagements.views import decisions
+
+    assert decisions.MENTOR_OPTIONS_SECONDS == 300
+    engagement_between(protege, mentor, state="proposed")
+    EmployeeFactory(full_name="Kenji Sato", skills=["Negotiation"], email="kenji@example.com")
+    client = as_user(mentor)
+
+    def visit() -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(INBOX).content.decode()
+        datalist = re.search(r'<datalist id="mentor-options">.*?</datalist>', html).group(0)
+        return datalist, [q["sql"] for q in captured]
+
+    first, cold = visit()
+    second, warm = visit()
+    assert 'value="kenji@example.com"' in first and second == first
+    assert len(warm) == len(cold) - 1
+    assert not any("directory_employee_skills" in sql for sql in warm)
+    assert cache.get(make_template_fragment_key("mentor-options", [mentor.pk])) == first
+    # Another mentor's page draws their own colleagues, not this one's.
+    assert cache.get(make_template_fragment_key("mentor-options", [protege.pk])) is None
+
+    cache.clear()
+    monkeypatch.setattr(decisions, "MENTOR_OPTIONS_SECONDS", 1)
+    visit()
+    EmployeeFactory(full_name="Ana Lima", skills=["Negotiation"], email="ana@example.com")
+    assert 'value="ana@example.com"' not in visit()[0]  # minutes old
+    time.sleep(1.2)  # Redis keeps its own clock: the drawing's expiry is real time
+    assert 'value="ana@example.com"' in visit()[0]

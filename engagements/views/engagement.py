@@ -69,7 +69,7 @@ def render_detail(
         "thank_form": thank_form or ThankYouForm(goals=goals),
         "advice_form": advice_form or AdviceForm(),
         "cancel_form": cancel_form or CancelForm(),
-        "mentor_options": mentor_options(engagement.mentor) if access.can.advise else [],
+        "mentor_options": mentor_options(engagement.mentor) if access.can.advise else None,
         "others": others_who_could_help(engagement, now=timezone.now()) if shows_others else [],
     }
     template = "engagements/detail.html" + (f"#{partial}" if partial else "")
