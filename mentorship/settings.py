@@ -167,6 +167,15 @@ else:
             "LOCATION": VAR_DIR / "cache",
         }
     }
+# Drawn HTML ({% cache %}: a report's figures, a mentor's colleagues) is kept in each
+# process's memory: a drawing is named by what it shows (a report's computation) or is a
+# hint minutes old at most, and reading it from Redis cost a round trip (~0.3-0.5 ms, as
+# much as drawing a small one). At most 500 drawings a process (a report's is ~40 KB).
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

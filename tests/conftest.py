@@ -83,10 +83,12 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    # Rate-limit counters live in the (real, Redis) cache: every test starts fresh.
-    from django.core.cache import cache
+    # Rate-limit counters live in the (real, Redis) cache: every test starts fresh. So do
+    # the drawings each process keeps ({% cache %}).
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["template_fragments"].clear()
     yield
 
 
