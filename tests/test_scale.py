@@ -7,7 +7,7 @@ import html
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -113,6 +113,7 @@ def cost(
     """Queries, bytes and table rows read by one request, with nothing cached
     beforehand."""
     cache.clear()
+    caches["template_fragments"].clear()
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     with CaptureQueriesContext(connection) as queries:
         if post is None:
