@@ -1,7 +1,7 @@
 """Pages of long lists whose cost does not grow with how far back one reads.
 
-One person's history has numbered pages (`NewestFirst`: a few hundred rows at most,
-page n reading the newest n pages' worth of each of the person's roles, not all). The
+One person's history has numbered pages (`NewestFirst`: page n sorts the newest n
+pages' worth of each of the person's roles from their indexes, not all, then reads 25). The
 programme's list is the whole company's: its pages are keyset pages (the rows after
 the last one shown, through the (proposed_at, id) index), so page 500 costs what page 1
 costs, and its total is counted only up to a cap.
@@ -62,10 +62,11 @@ HISTORY_COUNTED_UP_TO = 2_000
 
 class NewestFirst:
     """A person's engagements newest first, as a Paginator reads them: all counted, and
-    a page read from the newest few of each role only (`involving(newest=…)`), not
-    from all of them sorted: page n reads at most n pages' worth of each role, whatever
-    the person's history. (The count reads them all, from the indexes; its SQL is
-    compiled once: building and compiling the union was ~0.5 ms of the page.)"""
+    a page read from the newest few of each role only (`ids_involving(newest=…)`), not
+    from all of them sorted: page n reads at most n pages' worth of each role's index
+    entries, whatever the person's history, and its own 25 rows. (The count reads them
+    all, from the indexes; its SQL is compiled once: building and compiling the union
+    was ~0.5 ms of the page.)"""
 
     def __init__(self, me: Employee):
         self.me = me
@@ -76,23 +77,42 @@ class NewestFirst:
         return ids_involving(self.me).count() if more else n
 
     def __getitem__(self, rows: slice) -> list[Engagement]:
-        return _history_page(rows.start or 0, rows.stop).all(self.me.pk)
+        """The page's ids first, sorted from the indexes alone (each role's newest
+        (id, created_at) pairs, `ids_involving(dated=True)`), then only its rows. Read
+        in one query, every row of the newest n pages of each role was read and joined
+        to its people before the sort kept 25: page 8 of the busy mentor's history read
+        212 (2.5 ms; now 0.5 ms and 0.5 ms, EXPLAIN ANALYZE at 100 000 engagements)."""
+        start = rows.start or 0
+        sql, params = _history_ids_sql(start, rows.stop)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.me.pk if is_stand_in(p) else p for p in params])
+            ids = [pk for pk, _ in cursor.fetchall()]
+        return _HISTORY_ROWS.all(ids)
 
 
 @functools.lru_cache(maxsize=64)
-def _history_page(start: int, stop: int) -> Compiled[Engagement]:
-    """A page of anyone's history, its SQL compiled once per process (directory.compiled):
-    the slice, and each role's newest, are in the SQL, so each page number has its own.
-    Compiling the page's union was ~1.7 ms of the history page's CPU."""
-    return Compiled(
-        lambda person: (
-            Engagement.objects.involving(person, newest=stop)
-            .select_related("protege", "mentor")
-            .defer(*shown_only("protege", Employee, "full_name"))
-            .defer(*shown_only("mentor", Employee, "full_name"))
-            .order_by("-created_at", "-pk")[start:stop]
-        )
+def _history_ids_sql(start: int, stop: int) -> tuple[str, list]:
+    """The ids of a page of anyone's history, newest first, as SQL compiled once per
+    process for a stand-in person: the slice, and each role's newest, are in the SQL,
+    so each page number has its own. Compiling the union was ~1.7 ms of the page."""
+    return for_stand_in(
+        functools.partial(ids_involving, newest=stop, dated=True),
+        lambda found: found.order_by("-created_at", "-pk")[start:stop],
     )
+
+
+def _history_rows(ids: list[int]) -> QuerySet[Engagement]:
+    return (
+        Engagement.objects.filter(pk__in=ids)
+        .select_related("protege", "mentor")
+        .defer(*shown_only("protege", Employee, "full_name"))
+        .defer(*shown_only("mentor", Employee, "full_name"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+# The rows of a page of anyone's history, by their ids (directory.compiled).
+_HISTORY_ROWS = Compiled(_history_rows)
 
 
 def keyset_page(
@@ -161,14 +181,27 @@ def counted_for(person: Employee, **counts: tuple[PersonQuery, int]) -> dict[str
 
 @functools.lru_cache(maxsize=16)
 def _counting_sql(counts: tuple[tuple[PersonQuery, int], ...]) -> tuple[str, list]:
-    stand_in = Employee(pk=STAND_IN_ID)
-    stand_in._state.adding = False  # as if saved: Django refuses unsaved rows in filters
     parts, params = [], []
     for make, cap in counts:
-        queryset = make(stand_in).order_by().values("pk")[: cap + 1]
-        sql, more = queryset.query.sql_with_params()
-        if not any(is_stand_in(p) for p in more):
-            raise ValueError(f"{make.__qualname__} does not filter on the person's id")
+        sql, more = for_stand_in(
+            make, lambda found, cap=cap: found.order_by().values("pk")[: cap + 1]
+        )
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
         params += more
     return "SELECT " + ", ".join(parts), params
+
+
+def for_stand_in(
+    make: PersonQuery, shape: Callable[[QuerySet], QuerySet] = lambda found: found
+) -> tuple[str, list]:
+    """The SQL and parameters of `shape(make(person))` for a stand-in person, whose id
+    each call swaps for its own person's. `make` may use the person's id only, never
+    another of their fields (the stand-in has none); one that does not filter on it is
+    refused."""
+    stand_in = Employee(pk=STAND_IN_ID)
+    stand_in._state.adding = False  # as if saved: Django refuses unsaved rows in filters
+    sql, params = shape(make(stand_in)).query.sql_with_params()
+    if not any(is_stand_in(p) for p in params):
+        name = getattr(make, "__qualname__", repr(make))
+        raise ValueError(f"{name} does not filter on the person's id")
+    return sql, list(params)

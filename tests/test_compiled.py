@@ -19,7 +19,7 @@ from directory.models import Employee
 from engagements.access import _ENGAGEMENT, engagement_for
 from engagements.models import Engagement, Event, Meeting, Notification, Program, WrapUp
 from engagements.models.programme import _DEFAULT
-from engagements.paging import _history_page
+from engagements.paging import _HISTORY_ROWS, NewestFirst
 from engagements.views.decisions import _MENTOR_OPTIONS, _RECENTLY_ANSWERED, _WAITING
 from engagements.views.engagement import _EVENTS, _MEETINGS
 from engagements.views.home import (
@@ -203,7 +203,7 @@ def test_pages_compile_no_sql_for_what_they_read_on_every_visit(protege, mentor,
         _THANKS,
         _SKILLS,
         _INTERESTS,
-        _history_page(0, HISTORY_PAGE),
+        _HISTORY_ROWS,
     ]
     for person, url in (
         (protege, "/engagements/new/"),
@@ -459,7 +459,7 @@ def test_the_people_a_list_names_carry_their_names_only(protege, mentor, django_
     engagement = engagement_between(protege, mentor)  # the protégé is told of the accept
     since = timezone.now() - RECENTLY_ENDED
     (current,) = _CURRENT.all(protege.pk, since)
-    (listed,) = _history_page(0, HISTORY_PAGE).all(protege.pk)
+    (listed,) = NewestFirst(protege)[0:HISTORY_PAGE]
     (notified, *_) = _NOTIFICATIONS.all(protege.pk)
     with django_assert_num_queries(0):
         for e in (current, listed):

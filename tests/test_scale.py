@@ -337,6 +337,45 @@ def test_a_page_of_my_history_reads_the_newest_few_whatever_my_history(transacti
     assert large - small < 30, f"{small} rows read, then {large}"
 
 
+def blocks_read(statements) -> int:
+    """The buffer blocks these statements touch (EXPLAIN (ANALYZE, BUFFERS)), planned as
+    at a company's size (`rows_read`): unlike rows read, it counts a row looked up by
+    its primary key for each row of a join."""
+    settings = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
+    total = 0
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("; ".join(f"SET {name} = off" for name in settings))
+        try:
+            for sql in statements:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
+                plan = cursor.fetchone()[0][0]["Plan"]
+                total += plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+        finally:
+            cursor.execute("; ".join(f"RESET {name}" for name in settings))
+    return total
+
+
+def test_a_deep_page_of_my_history_costs_what_page_one_does(transactional_db, mentor):
+    """A page's ids are sorted from the indexes' (id, created_at) pairs, then only its
+    rows read: page 8 reads the newest 200 of each role as index entries, not as 200
+    rows each joined to its people (1 900 blocks for the busy mentor, ~8 times page 1)."""
+    add_company(3000, people=300)
+    add_history(mentor, 260, peer_every=0)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM engagements_engagement")  # as autovacuum keeps it
+
+    def blocks(number: int) -> int:
+        start = (number - 1) * HISTORY_PAGE
+        with CaptureQueriesContext(connection) as queries:
+            shown = NewestFirst(mentor)[start : start + HISTORY_PAGE]
+        assert len(shown) == HISTORY_PAGE
+        return blocks_read(q["sql"] for q in queries)
+
+    first, deep = blocks(1), blocks(8)
+    assert deep < first + 60, f"page 1: {first} blocks, page 8: {deep}"
+
+
 def test_my_history_takes_any_page_parameter_without_error(as_user, mentor):
     add_history(mentor, 3)
     client = as_user(mentor)

@@ -33,43 +33,43 @@ def current_parts(since: dt.datetime) -> tuple[models.Q, models.Q]:
 
 
 def ids_involving(
-    employee: Employee, *, current_since: dt.datetime | None = None, newest: int | None = None
+    employee: Employee,
+    *,
+    current_since: dt.datetime | None = None,
+    newest: int | None = None,
+    dated: bool = False,
 ) -> models.QuerySet:
-    """The ids of the engagements this person is in (drafts are the protégé's alone):
-    a UNION of the roles, each served by its own index (the protégé's, the mentor's,
-    the participant's employee). The OR across the participants join with DISTINCT it
-    replaces read every engagement and participant for every person (EXPLAIN ANALYZE
-    at 100 000 engagements: ~100 ms; this: ~0.3 ms).
-
-    Each part reads only what is asked for, so that a page's cost does not grow with
-    the person's own history (a busy mentor's grows every month): `current_since`
-    keeps what may be current (`is_current`), from the (person, state, closed_at)
-    indexes; `newest`, each role's newest that many, from the (person, created_at)
-    indexes (the mentor with 222: my engagements read 742 rows, now 106; page 1 of
-    the history 1 174, now 193). The peer part reads all of the person's peer answers
-    (neither the state nor the order is on the answer; a person is a peer in few)."""
+    """The ids of the engagements this person is in (drafts are the protégé's alone): a
+    UNION of the roles, each served by its own index (an OR across the participants
+    join read every engagement for every person, ~100 ms at 100 000; this, ~0.3 ms).
+    Each part reads only what is asked: `current_since`, what may be current, from the
+    (person, state, closed_at) indexes; `newest`, each role's newest that many, from the
+    (person, created_at) indexes, which also hold the `dated` pairs (id, created_at).
+    The peer part reads all of the person's peer answers (a person is a peer in few)."""
+    ours, theirs = (("pk", "created_at"), ("engagement_id", "engagement__created_at"))
+    ours, theirs = (ours, theirs) if dated else (ours[:1], theirs[:1])
     draft = Engagement.State.DRAFT
     peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
-    # Two parts for each role, not one with an OR inside: a plan made for any person
-    # and moment (directory.compiled) could use neither half of the OR as an index
-    # condition, and read all of a person's engagements to filter them.
+    # Two parts a role, not one with an OR: a plan made for any person and moment
+    # (directory.compiled) could use neither half as an index condition, and read all.
     halves = [models.Q()] if current_since is None else current_parts(current_since)
     # .order_by(): no part of a UNION needs the model's default ordering.
     as_protege = [
-        Engagement.objects.filter(half, protege=employee).order_by().values("pk") for half in halves
+        Engagement.objects.filter(half, protege=employee).order_by().values(*ours)
+        for half in halves
     ]
     as_mentor = [
         Engagement.objects.filter(half, mentor=employee)
         .exclude(state=draft)
         .order_by()
-        .values("pk")
+        .values(*ours)
         for half in halves
     ]
     as_peer = (
         Participant.objects.filter(employee=employee, answer__in=peer_answers)
         .exclude(engagement__state=draft)
         .order_by()
-        .values("engagement_id")
+        .values(*theirs)
     )
     if newest is not None and connection.features.supports_slicing_ordering_in_compound:
         # (SQLite, the embedded default, cannot limit a part of a UNION: it reads all.)
