@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db import models
 
-from directory.models import Employee
+from directory.models import ChoiceLabels, Employee
 from engagements.models.engagement import Engagement
 from engagements.models.programme import Program
 
 
-class Event(models.Model):
+class Event(ChoiceLabels, models.Model):
     """The audit trail: every state change and who made it (None: the system)."""
 
     class Verb(models.TextChoices):
@@ -56,7 +56,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(recipient=employee)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """One message to one person: the in-app feed and the email outbox in one table.
     The unique key makes every message, reminders included, happen exactly once."""
 

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 
 from directory.links import fast_reverse
-from directory.models import Employee
+from directory.models import ChoiceLabels, Employee
 from engagements.models.lookups import EqualsAny
 from engagements.models.programme import Program
 
@@ -153,7 +153,7 @@ class EngagementQuerySet(models.QuerySet):
         )
 
 
-class Engagement(models.Model):
+class Engagement(ChoiceLabels, models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         PROPOSED = "proposed", "Proposed"
@@ -277,7 +277,7 @@ class Engagement(models.Model):
         return getattr(self, "wrap_up", None)
 
 
-class Goal(models.Model):
+class Goal(ChoiceLabels, models.Model):
     class Outcome(models.TextChoices):
         MET = "met", "Met"
         PARTLY = "partly", "Partly met"
@@ -296,7 +296,7 @@ class Goal(models.Model):
         return self.description
 
 
-class Activity(models.Model):
+class Activity(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         SHADOW = "shadow", "Shadowing session"
         INTERVIEW = "interview", "Structured interview"
@@ -324,7 +324,7 @@ class Activity(models.Model):
         return f"{self.count} × {self.get_kind_display()} of {self.minutes_each} min"
 
 
-class Participant(models.Model):
+class Participant(ChoiceLabels, models.Model):
     """A peer invited to join the protégé's engagement (rule 5)."""
 
     class Answer(models.TextChoices):
