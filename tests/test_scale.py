@@ -126,25 +126,31 @@ def cost(
 
 def rows_read(statements) -> int:
     """The table rows PostgreSQL's scans return or filter away for these statements
-    (EXPLAIN ANALYZE, after ANALYZE): what a query's work grows with.
+    (EXPLAIN ANALYZE, after ANALYZE): what a query's work grows with."""
+    return sum(scanned(plan) for plan in plans_of(statements))
+
+
+def plans_of(statements, *options: str):
+    """The plan of each query among these statements, EXPLAIN (ANALYZE, *options), after
+    ANALYZE.
 
     The planner is asked to plan as it does at a company's size, where a few rows are
     looked up one by one: a test's tables are so small that reading one whole, for a
     sequential scan or a hash or merge join, is cheapest, and that would hide whether
     an index can serve the query."""
     settings = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
-    total = 0
+    explain = ", ".join(["ANALYZE", *options, "FORMAT JSON"])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("; ".join(f"SET {name} = off" for name in settings))
         try:
             for sql in statements:
-                if sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                    cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
-                    total += scanned(cursor.fetchone()[0][0]["Plan"])
+                # A UNION's SQL may open with its first part's parenthesis.
+                if sql.lstrip().lstrip("(").upper().startswith(("SELECT", "WITH")):
+                    cursor.execute(f"EXPLAIN ({explain}) {sql}")
+                    yield cursor.fetchone()[0][0]["Plan"]
         finally:
             cursor.execute("; ".join(f"RESET {name}" for name in settings))
-    return total
 
 
 # A row looked up by its primary key for each row of the outer side of a join: a joined
@@ -339,21 +345,12 @@ def test_a_page_of_my_history_reads_the_newest_few_whatever_my_history(transacti
 
 def blocks_read(statements) -> int:
     """The buffer blocks these statements touch (EXPLAIN (ANALYZE, BUFFERS)), planned as
-    at a company's size (`rows_read`): unlike rows read, it counts a row looked up by
-    its primary key for each row of a join."""
-    settings = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
-    total = 0
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        cursor.execute("; ".join(f"SET {name} = off" for name in settings))
-        try:
-            for sql in statements:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
-                plan = cursor.fetchone()[0][0]["Plan"]
-                total += plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
-        finally:
-            cursor.execute("; ".join(f"RESET {name}" for name in settings))
-    return total
+    at a company's size (`plans_of`): unlike rows read, it counts a row looked up by its
+    primary key for each row of a join."""
+    return sum(
+        plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+        for plan in plans_of(statements, "BUFFERS")
+    )
 
 
 def test_a_deep_page_of_my_history_costs_what_page_one_does(transactional_db, mentor):
