@@ -17,7 +17,7 @@ from django import forms
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from directory.compiled import STAND_IN_ID, Compiled, is_stand_in, shown_only
+from directory.compiled import STAND_IN_ID, Compiled, is_stand_in, planned_once_sql, shown_only
 from directory.models import Employee
 from directory.paging import page_of
 from engagements.models import Engagement
@@ -197,11 +197,17 @@ def for_stand_in(
     """The SQL and parameters of `shape(make(person))` for a stand-in person, whose id
     each call swaps for its own person's. `make` may use the person's id only, never
     another of their fields (the stand-in has none); one that does not filter on it is
-    refused."""
+    refused. On PostgreSQL the SQL is planned once, as a compiled lookup's is
+    (directory.compiled.planned_once_sql): the history's count and its page's ids were
+    planned anew on every call (pg_prepared_statements: 0 generic plans in 30), ~1 ms
+    each for the busy mentor."""
     stand_in = Employee(pk=STAND_IN_ID)
     stand_in._state.adding = False  # as if saved: Django refuses unsaved rows in filters
     sql, params = shape(make(stand_in)).query.sql_with_params()
-    if not any(is_stand_in(p) for p in params):
+    slots = [(position, 0, None) for position, p in enumerate(params) if is_stand_in(p)]
+    if not slots:
         name = getattr(make, "__qualname__", repr(make))
         raise ValueError(f"{name} does not filter on the person's id")
+    if connection.vendor == "postgresql":
+        sql, params, _ = planned_once_sql(sql, list(params), slots, connection)
     return sql, list(params)

@@ -57,10 +57,11 @@ def report(scope: Scope) -> dict:
 def drawn(figures: dict, scope: Scope) -> dict:
     """What names the figures' HTML in the cache (`{% cache %}` in reports/report.html):
     the computation they came from, so a recomputed report is drawn afresh and two
-    admins of the same scope share one drawing. Drawing its ~650 figures
-    and six charts was most of the page (~10 ms of ~20 in process); a drawing is no
-    older than the figures it shows. It is kept as long as a warmed entry; a deploy
-    that changes the template is seen within that time (or raise VERSION)."""
+    admins of the same scope share one drawing. Drawing its ~650 figures and six charts
+    was most of the page (~10 ms of ~20 in process); a drawing is no older than the
+    figures it shows. Drawings are kept in each web process's memory
+    (CACHES["template_fragments"]), as long as a warmed entry: a deploy, which starts
+    new processes, draws with its own template."""
     return {
         "name": f"{key(scope)}:{figures['computation']}",
         "seconds": 2 * settings.REPORT_CACHE_SECONDS,

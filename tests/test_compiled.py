@@ -18,8 +18,15 @@ from directory.logins import employee_of
 from directory.models import Employee
 from engagements.access import _ENGAGEMENT, engagement_for
 from engagements.models import Engagement, Event, Meeting, Notification, Program, WrapUp
+from engagements.models.engagement import ids_involving
 from engagements.models.programme import _DEFAULT
-from engagements.paging import _HISTORY_ROWS, NewestFirst
+from engagements.paging import (
+    _HISTORY_ROWS,
+    HISTORY_COUNTED_UP_TO,
+    NewestFirst,
+    _counting_sql,
+    _history_ids_sql,
+)
 from engagements.views.decisions import _MENTOR_OPTIONS, _RECENTLY_ANSWERED, _WAITING
 from engagements.views.engagement import _EVENTS, _MEETINGS
 from engagements.views.home import (
@@ -447,6 +454,16 @@ def test_postgresql_plans_each_lookup_once_for_any_values(protege, mentor):
         (plan,) = lookup._plans.values()
         assert "(SELECT %s)" in plan.statement
         assert prepared(plan.statement) == (16 - 5 - 5, 5), lookup.sql
+    # So do the history's count and its page's ids (engagements.paging.for_stand_in).
+    for _ in range(8):
+        for person in (protege, mentor):
+            history = NewestFirst(person)
+            assert history.count() == Engagement.objects.involving(person).count()
+            history[0:HISTORY_PAGE]
+    (counting, _) = _counting_sql(((ids_involving, HISTORY_COUNTED_UP_TO),))
+    for statement in (counting, _history_ids_sql(0, HISTORY_PAGE)[0]):
+        assert "(SELECT %s)" in statement
+        assert prepared(statement) == (16 - 5 - 5, 5), statement
     # A lookup of a list of ids keeps Django's SQL: a subquery for each id would be planned.
     ids = list(Engagement.objects.values_list("pk", flat=True)[:3])
     assert len(_LISTED.all(ids)) == len(ids)
