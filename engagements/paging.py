@@ -101,14 +101,18 @@ def _history_ids_sql(start: int, stop: int) -> tuple[str, list]:
     )
 
 
-def _history_rows(ids: list[int]) -> QuerySet[Engagement]:
-    return (
-        Engagement.objects.filter(pk__in=ids)
-        .select_related("protege", "mentor")
-        .defer(*shown_only("protege", Employee, "full_name"))
-        .defer(*shown_only("mentor", Employee, "full_name"))
-        .order_by("-created_at", "-pk")
+def names_only(engagements: QuerySet[Engagement], *also: str) -> QuerySet[Engagement]:
+    """Of the protégé and the mentor joined (select_related), only the name a list shows,
+    and `also` (shown_only)."""
+    return engagements.defer(
+        *shown_only("protege", Employee, "full_name", *also),
+        *shown_only("mentor", Employee, "full_name", *also),
     )
+
+
+def _history_rows(ids: list[int]) -> QuerySet[Engagement]:
+    rows = Engagement.objects.filter(pk__in=ids).select_related("protege", "mentor")
+    return names_only(rows).order_by("-created_at", "-pk")
 
 
 # The rows of a page of anyone's history, by their ids (directory.compiled).

@@ -280,10 +280,17 @@ def test_every_control_of_the_inbox_cards_with_and_without_javascript(
     back with what was chosen; then it declines; the other card accepts."""
     first = engagement_between(protege, mentor, state="proposed", title="Pricing talks")
     second = engagement_between(protege, mentor, state="proposed", title="Agency contracts")
-    colleague = EmployeeFactory(email="kenji.tanaka@example.com", full_name="Kenji Tanaka")
+    colleague = EmployeeFactory(
+        email="kenji.tanaka@example.com", full_name="Kenji Tanaka", skills=["Negotiation"]
+    )
     inbox = reverse("engagements:inbox")
     page = browser_as(mentor, inbox, javascript=javascript)
     page.wait_for_load_state()  # htmx listens from DOMContentLoaded
+    # The colleagues offered as the suggestion (a datalist, drawn once per mentor).
+    offered = f'#mentor-options option[value="{colleague.email}"]'
+    expect(page.locator(offered)).to_have_count(1)
+    suggestion = page.locator(f"#decline-{second.pk}-suggested_mentor")
+    expect(suggestion).to_have_attribute("list", "mentor-options")
 
     card = card_of(page, second)
     card.locator("summary", has_text="Decline…").click()
@@ -302,6 +309,7 @@ def test_every_control_of_the_inbox_cards_with_and_without_javascript(
         expect(page.get_by_role("heading", level=1)).to_have_text("Decline gracefully")
     expect(where.get_by_role("radio", name="Another reason")).to_be_checked()
     where.get_by_label("Message to the protégé").fill("Kenji knows agencies far better.")
+    expect(page.locator(offered)).to_have_count(1)  # on the decline page too, without JS
     where.get_by_label("Suggest another mentor (optional)").fill(colleague.email)
     where.get_by_role("button", name="Decline with this message").click()
     if javascript:
@@ -317,6 +325,7 @@ def test_every_control_of_the_inbox_cards_with_and_without_javascript(
         expect(page.get_by_role("status")).to_contain_text("Accepted. Priya is told.")
         expect(card_of(page, first)).to_have_count(0)
     expect(page.get_by_role("navigation", name="Main").first).not_to_contain_text("waiting")
+    expect(page.locator(offered)).to_have_count(1)  # the kept drawing, after a reload too
 
     first.refresh_from_db()
     second.refresh_from_db()

@@ -46,8 +46,8 @@ def ids_involving(
     (person, state, closed_at) indexes; `newest`, each role's newest that many, from the
     (person, created_at) indexes, which also hold the `dated` pairs (id, created_at).
     The peer part reads all of the person's peer answers (a person is a peer in few)."""
-    ours, theirs = (("pk", "created_at"), ("engagement_id", "engagement__created_at"))
-    ours, theirs = (ours, theirs) if dated else (ours[:1], theirs[:1])
+    ours = ("pk", "created_at") if dated else ("pk",)
+    theirs = ("engagement_id", "engagement__created_at") if dated else ("engagement_id",)
     draft = Engagement.State.DRAFT
     peer_answers = [Participant.Answer.INVITED, Participant.Answer.ACCEPTED]
     # Two parts a role, not one with an OR: a plan made for any person and moment

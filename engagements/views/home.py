@@ -18,7 +18,14 @@ from directory.models import Employee
 from engagements.access import programme_admin_required, programmes_run_by
 from engagements.forms import ProgrammeFilterForm
 from engagements.models import Engagement, Notification
-from engagements.paging import CursorForm, NewestFirst, PageForm, count_up_to, keyset_page
+from engagements.paging import (
+    CursorForm,
+    NewestFirst,
+    PageForm,
+    count_up_to,
+    keyset_page,
+    names_only,
+)
 from engagements.rules import Role, needed_action, roles_of
 
 State = Engagement.State
@@ -60,14 +67,9 @@ def home(request: HttpRequest) -> HttpResponse:
 # Of the people and engagements joined, only what the page shows (shown_only): the
 # busy mentor's list 1.7 -> 1.25 ms, the notifications 0.7 -> 0.36.
 def _current(person: int, since: dt.datetime) -> QuerySet[Engagement]:
-    return (
-        Engagement.objects.involving(person, current_since=since)
-        .select_related("protege", "mentor", "wrap_up")
-        .defer(*shown_only("protege", Employee, "full_name"))
-        .defer(*shown_only("mentor", Employee, "full_name"))
-        .prefetch_related("participants")
-        .order_by("-created_at", "-pk")[:CURRENT_SHOWN]
-    )
+    mine = Engagement.objects.involving(person, current_since=since)
+    shown = names_only(mine.select_related("protege", "mentor", "wrap_up"))
+    return shown.prefetch_related("participants").order_by("-created_at", "-pk")[:CURRENT_SHOWN]
 
 
 _CURRENT = Compiled(_current)
@@ -146,12 +148,10 @@ def programme(request: HttpRequest) -> HttpResponse:
 
 
 def _listed(ids: list[int]) -> QuerySet[Engagement]:
-    return (
-        Engagement.objects.filter(pk__in=ids)
-        .select_related("protege__department", "mentor__department")
-        .defer(*shown_only("protege", Employee, "full_name", "department"))
-        .defer(*shown_only("mentor", Employee, "full_name", "department"))
+    rows = Engagement.objects.filter(pk__in=ids).select_related(
+        "protege__department", "mentor__department"
     )
+    return names_only(rows, "department")
 
 
 # A page of the programme list: its rows by their ids, SQL compiled once per page
