@@ -7,7 +7,8 @@ mentors recommended) makes a stranger a warm introduction. Load spreading keeps 
 same few experts from being swamped. Every suggestion carries its reasons in words.
 
 Each function is a fixed number of queries whatever the number of candidates: the
-ranking and the reasons are SQL annotations, computed by the database.
+ranking and the reasons are computed by the database, in SQL written as text (built as
+ORM querysets, building and compiling them cost more than the database's work).
 """
 
 from __future__ import annotations
@@ -16,23 +17,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Abs, Coalesce
 
-from directory.models import Employee, Skill
-from directory.paging import page_of
+from directory.compiled import Compiled
+from directory.models import Employee, Skill, available_to_mentor_sql
 from directory.skills import skills_in_text
 from engagements.models import Engagement, Participant, Program
 
@@ -77,68 +66,117 @@ def suggest_mentors(
     if not skills:
         return []
     today = today or Program.default().today()
-
     team_mentored, manager_mentors, recommended = network_of(protege)
-    level = protege.level
-    expertise = Skill.objects.filter(experts=OuterRef("pk"), pk__in=[s.pk for s in skills])
-    level_tier = Case(
-        When(level__gte=level + 1, level__lte=level + 2, then=Value(0)),
-        When(level__gt=level + 2, then=Value(1)),
-        When(level=level, then=Value(2)),
-        default=Value(3),
-    )
-    candidates = (
-        Employee.objects.available_to_mentor(today)
-        .filter(holding(skills))
-        .exclude(pk__in=[protege.pk, *protege.managers_above(), *exclude])
-    )
-    # The few people with a network tie are ranked in full. Everyone else has no
-    # network score, so their order is (tier, load, level distance, name): the database
-    # sorts them and only the first few ids are read. Ids and sort keys only, so that
-    # PostgreSQL ranks from a narrow index (`employee_active_ranking`) instead of
-    # reading every wide row (bio, search vector): "negotiation", 2 700 experts, went
-    # from 15 ms to 5 ms (EXPLAIN ANALYZE).
     ties = set(team_mentored) | manager_mentors | set(recommended)
-    others = list(
-        candidates.exclude(pk__in=ties)
-        .order_by(level_tier, "mentoring_load", Abs(F("level") - level), "full_name", "pk")
-        .values_list("pk", flat=True)[: limit * 4]  # a few spares for anyone fully promised
-    )
-    # The pool is ranked on its sort keys and the minutes each has promised this month
+    left_out = {protege.pk, *protege.managers_above(), *exclude}
+    # The pool, ranked on its sort keys and the minutes each has promised this month
     # (tuples, no model instances); then only the few rows shown are read in full.
-    ranked = []
-    for pk, tier, load, their_level, name, hours, promised in (
-        candidates.filter(pk__in=[*ties, *others])
-        .annotate(level_tier=level_tier, promised=promised_minutes(today))
-        .values_list(
-            "pk",
-            "level_tier",
-            "mentoring_load",
-            "level",
-            "full_name",
-            "mentoring_hours_per_month",
-            "promised",
-        )
+    ranked, expert_in = [], {}
+    for pk, tier, load, their_level, name, hours, promised, skill in _pool(
+        protege.level, skills, today, left_out, ties, spares=limit * 4
     ):
         if promised >= hours * 60:
             continue
         network = 10 * (pk in recommended) + 3 * (pk in manager_mentors) + team_mentored.get(pk, 0)
-        ranked.append((tier, -network, load, abs(their_level - level), name, pk))
+        ranked.append((tier, -network, load, abs(their_level - protege.level), name, pk))
+        expert_in[pk] = skill
     shown = [key[-1] for key in sorted(ranked)[:limit]]
-    rows = (
-        Employee.objects.select_related("department")
-        .annotate(expert_in=Subquery(expertise.order_by("name").values("name")[:1]))
-        .in_bulk(shown)
-    )
+    rows = {person.pk: person for person in _SHOWN.all(shown)}
     suggestions = []
     for pk in shown:
         if (person := rows.get(pk)) is None:
             continue  # deleted since the ranking read it
+        person.expert_in = expert_in[pk]
         person.team_mentored = team_mentored.get(pk, 0)
         person.mentored_manager = pk in manager_mentors
         person.recommended_by = recommended.get(pk)
         suggestions.append(Suggestion(person, mentor_reasons(person, protege)))
     return suggestions
+
+
+# The ranking as SQL text, the one statement a suggestion runs besides the network and
+# the rows shown. Built with the ORM, its querysets cost ~10 ms of Python a ranking to
+# build and compile (of ~25 ms; "negotiation", 2 700 experts, at 10 000 employees).
+# Who is available is the directory's rule, compiled from its queryset
+# (directory.models.available_to_mentor_sql). The tier: one or two levels above first,
+# then further above, then the same level, then below.
+TIER_SQL = """CASE
+    WHEN "directory_employee"."level" BETWEEN {above} AND {above2} THEN 0
+    WHEN "directory_employee"."level" > {above2} THEN 1
+    WHEN "directory_employee"."level" = {level} THEN 2
+    ELSE 3 END"""
+# Everyone without a network tie has no network score, so their order is (tier, load,
+# level distance, name): the database sorts them and only the first few ids (`spare`)
+# are read, from the narrow index `employee_active_ranking` instead of every wide row
+# (bio, search vector): "negotiation" went from 15 ms to 5 ms (EXPLAIN ANALYZE). The
+# pool is those few and the people with a tie, with the minutes each has promised in
+# `today`'s month (the budgets of their active engagements running in it) and the
+# first of the skills they hold, by name.
+POOL_SQL = """
+WITH spare AS (
+    SELECT "directory_employee"."id" FROM "directory_employee"
+    WHERE {available} AND {holding} AND "directory_employee"."id" NOT IN ({left_out_or_tied})
+    ORDER BY {tier}, "directory_employee"."mentoring_load",
+        abs("directory_employee"."level" - {level}), "directory_employee"."full_name",
+        "directory_employee"."id"
+    LIMIT {spares}
+), pool AS (
+    SELECT id FROM spare
+    UNION SELECT tied.id FROM directory_employee tied WHERE tied.id IN ({tied})
+)
+SELECT "directory_employee"."id", {tier}, "directory_employee"."mentoring_load",
+    "directory_employee"."level", "directory_employee"."full_name",
+    "directory_employee"."mentoring_hours_per_month",
+    coalesce((
+        SELECT sum(running.budget_minutes) FROM engagements_engagement running
+        WHERE running.mentor_id = "directory_employee"."id" AND running.state = %s
+            AND running.start_date < %s AND running.end_date >= %s), 0),
+    (SELECT expertise.name FROM directory_skill expertise
+        JOIN directory_employee_skills held ON held.skill_id = expertise.id
+        WHERE held.employee_id = "directory_employee"."id" AND held.skill_id IN ({skills})
+        ORDER BY expertise.name LIMIT 1)
+FROM pool JOIN "directory_employee" ON "directory_employee"."id" = pool.id
+WHERE {available} AND {holding} AND "directory_employee"."id" NOT IN ({left_out})
+"""
+
+
+def _pool(
+    level: int, skills: list[Skill], today: dt.date, left_out: set, ties: set, *, spares: int
+) -> list[tuple]:
+    """(id, tier, load, level, name, hours a month, minutes promised, skill held) of the
+    first `spares` people without a tie and of everyone with one, available on `today`.
+    Ids and levels are written in as numbers: the plan is made knowing the skills (see
+    `holding`) and the protégé's level."""
+    available, available_params = available_to_mentor_sql(today, connection.vendor)
+    month_start = today.replace(day=1)
+    next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
+    numbers = lambda ids: ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"  # noqa: E731
+    level = int(level)
+    tier = TIER_SQL.format(level=level, above=level + 1, above2=level + 2)
+    sql = POOL_SQL.format(
+        available=available,
+        holding=holding(skills).sql,
+        tier=tier,
+        level=level,
+        spares=int(spares),
+        skills=numbers(skill.pk for skill in skills),
+        left_out=numbers(left_out),
+        left_out_or_tied=numbers(left_out | ties),
+        tied=numbers(ties),
+    )
+    month = [connection.ops.adapt_datefield_value(day) for day in (next_month, month_start)]
+    params = [*available_params, State.ACTIVE, *month, *available_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# The rows shown, read by id: SQL compiled once per number of rows (directory.compiled).
+def _shown(ids: list[int]) -> QuerySet[Employee]:
+    return Employee.objects.select_related("department").filter(pk__in=ids)
+
+
+_SHOWN = Compiled(_shown)
 
 
 # A protégé's network in one statement: who mentored their teammates (and how many of
@@ -204,25 +242,6 @@ def holding(skills: list[Skill]) -> RawSQL:
     )
 
 
-def promised_minutes(today: dt.date) -> Coalesce:
-    """Minutes a mentor has promised in `today`'s month: the budgets of their active
-    engagements running in it (a subquery on the mentor's row)."""
-    month_start = today.replace(day=1)
-    next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
-    running = Engagement.objects.filter(
-        state=State.ACTIVE,
-        mentor=OuterRef("pk"),
-        start_date__lt=next_month,
-        end_date__gte=month_start,
-    )
-    return Coalesce(
-        Subquery(
-            running.values("mentor").annotate(minutes=Sum("budget_minutes")).values("minutes")
-        ),
-        0,
-    )
-
-
 def mentor_reasons(person: Employee, protege: Employee) -> list[str]:
     reasons = [f"Expert in {person.expert_in}", level_phrase(person.level - protege.level)]
     if person.recommended_by:
@@ -248,54 +267,77 @@ def suggest_peers(
     same level band and same department first."""
     if not skills:
         return []
-    skill_ids = [s.pk for s in skills]
-    interest = Skill.objects.filter(learners=OuterRef("pk"), pk__in=skill_ids).order_by("name")
-    excluded = [protege.pk] + ([mentor.pk] if mentor else [])
-    with_mentor = Q(pk__in=[])
-    if mentor:
-        open_states = [State.PROPOSED, State.ACTIVE]
-        as_protege = Engagement.objects.filter(
-            mentor=mentor, protege=OuterRef("pk"), state__in=open_states
-        )
-        with_mentor = Q(Exists(as_protege)) | Q(
-            Exists(
-                Participant.objects.filter(
-                    employee=OuterRef("pk"),
-                    engagement__mentor=mentor,
-                    engagement__state__in=open_states,
-                ).exclude(answer=Participant.Answer.DECLINED)
-            )
-        )
-    candidates = (
-        Employee.objects.active()
-        .filter(Exists(interest))
-        .exclude(pk__in=excluded)
-        .exclude(with_mentor)
-        .annotate(
-            wants=Subquery(interest.values("name")[:1]),
-            band=Case(
-                When(level__gte=protege.level - 1, level__lte=protege.level + 1, then=Value(0)),
-                default=Value(1),
-            ),
-            same_department=Case(
-                When(department_id=protege.department_id, then=Value(0)), default=Value(1)
-            ),
-        )
-        .select_related("department")
-        .order_by("band", "same_department", "full_name", "pk")
-    )
-    # Ranked on ids and sort keys (from the narrow `employee_active_ranking` index),
-    # then only the rows shown are read: see suggest_mentors.
-    people = page_of(candidates, limit)
+    ranked = _peers(protege, skills, mentor, limit)
+    rows = {person.pk: person for person in _SHOWN.all([pk for pk, *_ in ranked])}
     suggestions = []
-    for person in people:
-        reasons = [f"Also wants to learn {person.wants}"]
-        if person.band == 0:
+    for pk, band, same_department, wants in ranked:
+        if (person := rows.get(pk)) is None:
+            continue  # deleted since the ranking read it
+        reasons = [f"Also wants to learn {wants}"]
+        if band == 0:
             reasons.append(level_phrase(person.level - protege.level))
-        if person.same_department == 0 and person.department:
+        if same_department == 0 and person.department:
             reasons.append(f"also in {person.department}")
         suggestions.append(Suggestion(person, reasons))
     return suggestions
+
+
+# Everyone active who is learning one of the skills, ranked on ids and sort keys (from
+# the narrow `employee_active_ranking` index); the skill they want, first by name, is
+# read for the rows kept only. As ORM querysets, building and compiling them was more
+# than half the peers' ~11 ms.
+PEERS_SQL = """
+SELECT "directory_employee"."id",
+    CASE WHEN "directory_employee"."level" BETWEEN {below} AND {above} THEN 0 ELSE 1 END,
+    CASE WHEN {same_department} THEN 0 ELSE 1 END,
+    (SELECT interest.name FROM directory_skill interest
+        JOIN directory_employee_interests wants ON wants.skill_id = interest.id
+        WHERE wants.employee_id = "directory_employee"."id" AND wants.skill_id IN ({skills})
+        ORDER BY interest.name LIMIT 1)
+FROM "directory_employee"
+WHERE "directory_employee"."is_active" AND "directory_employee"."id" NOT IN ({left_out})
+    AND EXISTS (SELECT 1 FROM directory_employee_interests wants
+        WHERE wants.employee_id = "directory_employee"."id" AND wants.skill_id IN ({skills}))
+    {not_with_mentor}
+ORDER BY 2, 3, "directory_employee"."full_name", "directory_employee"."id"
+LIMIT {limit}
+"""
+# Not already with this mentor: as protégé, or as a peer who has not declined, in an
+# engagement proposed or running.
+NOT_WITH_MENTOR_SQL = """AND NOT EXISTS (SELECT 1 FROM engagements_engagement busy
+        WHERE busy.mentor_id = {mentor} AND busy.protege_id = "directory_employee"."id"
+            AND busy.state IN (%s, %s))
+    AND NOT EXISTS (SELECT 1 FROM engagements_participant peer
+        JOIN engagements_engagement busy ON busy.id = peer.engagement_id
+        WHERE peer.employee_id = "directory_employee"."id" AND busy.mentor_id = {mentor}
+            AND busy.state IN (%s, %s) AND peer.answer <> %s)"""
+
+
+def _peers(protege: Employee, skills: list[Skill], mentor: Employee | None, limit: int) -> list:
+    """(id, band, same department, skill wanted) of the first `limit` peers."""
+    numbers = lambda ids: ", ".join(str(int(i)) for i in sorted(ids))  # noqa: E731
+    level, department = int(protege.level), protege.department_id
+    params, not_with_mentor = [], ""
+    if mentor:
+        not_with_mentor = NOT_WITH_MENTOR_SQL.format(mentor=int(mentor.pk))
+        open_states = [State.PROPOSED, State.ACTIVE]
+        params = [*open_states, *open_states, Participant.Answer.DECLINED]
+    sql = PEERS_SQL.format(
+        below=level - 1,
+        above=level + 1,
+        same_department=(
+            '"directory_employee"."department_id" IS NULL'
+            if department is None
+            else f'"directory_employee"."department_id" = {int(department)}'
+        ),
+        skills=numbers(skill.pk for skill in skills),
+        left_out=numbers([protege.pk] + ([mentor.pk] if mentor else [])),
+        not_with_mentor=not_with_mentor,
+        limit=int(limit),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 # A mentor who declined this protégé is not offered again for this long.

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from directory.models import Employee, Skill
 from directory.skills import _vocabulary, skills_in_text
-from engagements import meetings, proposals
+from engagements import meetings, proposals, transitions
 from engagements.matching import holding, suggest_mentors, suggest_peers
 from engagements.models import WrapUp
 from tests.factories import DepartmentFactory, EmployeeFactory, engagement_between, programme_today
@@ -299,6 +299,31 @@ def test_peers_who_want_to_learn_the_same_are_suggested_closest_first(org):
     assert peers[0].reason_text == (
         "Also wants to learn Negotiation · same level as you · also in Marketing"
     )
+
+
+def test_peers_already_in_one_of_the_mentors_engagements_are_left_out_unless_they_declined(org):
+    """Invited or joined as a peer to this mentor's proposed or running engagement: busy
+    with them already. Declined, or in one that ended: free to be suggested."""
+    mentor = org["one_above"]
+
+    def learner(name):
+        return EmployeeFactory(full_name=name, level=2, interests=NEGOTIATION)
+
+    joined, invited, declined, ended = (
+        learner(n) for n in ["Abe Joined", "Bea Invited", "Cy Declined", "Di Ended"]
+    )
+    engagement_between(EmployeeFactory(), mentor, peers=[joined])
+    engagement_between(EmployeeFactory(), mentor, state="proposed", peers=[invited])
+    proposed = engagement_between(EmployeeFactory(), mentor, state="proposed", peers=[declined])
+    transitions.answer_invitation(proposed, by=declined, join=False)
+    engagement_between(EmployeeFactory(), mentor, state="completed", peers=[ended])
+    skills = list(Skill.objects.filter(name="Negotiation"))
+    found = names(suggest_peers(org["me"], skills, mentor=mentor, limit=10))
+    assert "Abe Joined" not in found and "Bea Invited" not in found
+    assert "Cy Declined" in found and "Di Ended" in found
+    # Another mentor: all four are free.
+    found = names(suggest_peers(org["me"], skills, mentor=org["networked"], limit=10))
+    assert {"Abe Joined", "Bea Invited", "Cy Declined", "Di Ended"} <= set(found)
 
 
 def test_the_suggestion_panel_makes_a_fixed_number_of_queries(org, as_user, client):
