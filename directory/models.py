@@ -217,6 +217,21 @@ class Employee(models.Model):
                 condition=models.Q(is_active=True),
                 name="employee_active_ranking",
             ),
+            # Everyone available to mentor (but for a snooze), in id order, with what the
+            # mentor ranking sorts on (engagements.matching): merged with a skill's
+            # holders, also in id order (the through tables' (skill, employee) indexes,
+            # migration 0013), "negotiation"'s 6 000 available and 2 700 holders took
+            # 3 ms instead of 8.5 (a hash join of every active person's ranking entry).
+            models.Index(
+                fields=["id"],
+                include=["level", "mentoring_load", "full_name", "snoozed_until"],
+                condition=models.Q(
+                    is_active=True,
+                    open_to_mentoring=True,
+                    mentoring_load__lt=models.F("mentoring_capacity"),
+                ),
+                name="employee_available_mentors",
+            ),
             # The search form's list of places (directory.forms.location_choices).
             models.Index(
                 fields=["location"],
