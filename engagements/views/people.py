@@ -35,12 +35,9 @@ def directory(request: HttpRequest) -> HttpResponse:
     today = Program.default().today()  # the programme's date: who can mentor now
     form = DirectorySearchForm(request.GET or None, today=today)
     employees = Employee.objects.active().for_listing()
-    searching = False
     if form.is_bound and form.is_valid():
         employees = form.filter(employees)
-        searching = bool(form.cleaned_data["q"].strip())
-    paginator = RankedPaginator(employees, PAGE_SIZE, counted_with_page=searching)
-    page = paginator.get_page(request.GET.get("page"))
+    page = RankedPaginator(employees, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     # The cards' availability reads the same date (no second look-up of the programme).
