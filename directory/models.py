@@ -197,12 +197,12 @@ class Employee(models.Model):
                 condition=models.Q(is_active=True),
                 name="employee_active_name",
             ),
-            # Suggestions rank people by level, load, department and name: everyone open
-            # to mentoring who knows a skill (engagements.matching.suggest_mentors), 2 700
-            # people for a common one at 10 000 employees, or everyone learning it
-            # (suggest_peers). From the table, PostgreSQL read every wide row (bio, search
-            # vector: 1 900 pages) to sort them, 15 ms and 7 ms; from this narrow index
-            # (an index-only scan of ~80 pages) 5 ms and 2 ms (EXPLAIN ANALYZE).
+            # Peer suggestions rank people by level, department and name: everyone
+            # learning a skill (engagements.matching.suggest_peers), ~900 for a common one
+            # at 10 000 employees. From the table, PostgreSQL read every wide row (bio,
+            # search vector: 1 900 pages) to sort them, 7 ms; from this narrow index (an
+            # index-only scan of ~80 pages) 2 ms (EXPLAIN ANALYZE). The mentors' ranking
+            # has its own, below.
             models.Index(
                 fields=[
                     "id",

@@ -107,8 +107,10 @@ TIER_SQL = """CASE
     ELSE 3 END"""
 # Everyone without a network tie has no network score, so their order is (tier, load,
 # level distance, name): the database sorts them and only the first few ids (`spare`)
-# are read, from the narrow index `employee_active_ranking` instead of every wide row
-# (bio, search vector): "negotiation" went from 15 ms to 5 ms (EXPLAIN ANALYZE). The
+# are read: the available mentors (the index `employee_available_mentors`, with their
+# sort keys) merged with the skill's holders (the through table's (skill, employee)
+# index), both in id order, never a wide row (bio, search vector). "negotiation", 6 000
+# available and 2 700 holders: 15 ms from the table, 3 ms so (EXPLAIN ANALYZE). The
 # pool is those few and the people with a tie, with the minutes each has promised in
 # `today`'s month (the budgets of their active engagements running in it) and the
 # first of the skills they hold, by name.
