@@ -142,6 +142,13 @@ WHERE {available} AND {holding} AND "directory_employee"."id" NOT IN ({left_out}
 """
 
 
+def _numbers(ids) -> str:
+    """Ids written into SQL as numbers (integers only, so nothing typed reaches the SQL
+    as text); NULL for none, which an IN list matches nothing with. Every NOT IN list
+    holds at least the protégé."""
+    return ", ".join(str(int(i)) for i in sorted({i for i in ids if i is not None})) or "NULL"
+
+
 def _pool(
     level: int, skills: list[Skill], today: dt.date, left_out: set, ties: set, *, spares: int
 ) -> list[tuple]:
@@ -152,7 +159,6 @@ def _pool(
     available, available_params = available_to_mentor_sql(today, connection.vendor)
     month_start = today.replace(day=1)
     next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
-    numbers = lambda ids: ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"  # noqa: E731
     level = int(level)
     tier = TIER_SQL.format(level=level, above=level + 1, above2=level + 2)
     sql = POOL_SQL.format(
@@ -161,10 +167,10 @@ def _pool(
         tier=tier,
         level=level,
         spares=int(spares),
-        skills=numbers(skill.pk for skill in skills),
-        left_out=numbers(left_out),
-        left_out_or_tied=numbers(left_out | ties),
-        tied=numbers(ties),
+        skills=_numbers(skill.pk for skill in skills),
+        left_out=_numbers(left_out),
+        left_out_or_tied=_numbers(left_out | ties),
+        tied=_numbers(ties),
     )
     month = [connection.ops.adapt_datefield_value(day) for day in (next_month, month_start)]
     params = [*available_params, State.ACTIVE, *month, *available_params]
@@ -317,7 +323,6 @@ NOT_WITH_MENTOR_SQL = """AND NOT EXISTS (SELECT 1 FROM engagements_engagement bu
 
 def _peers(protege: Employee, skills: list[Skill], mentor: Employee | None, limit: int) -> list:
     """(id, band, same department, skill wanted) of the first `limit` peers."""
-    numbers = lambda ids: ", ".join(str(int(i)) for i in sorted(ids))  # noqa: E731
     level, department = int(protege.level), protege.department_id
     params, not_with_mentor = [], ""
     if mentor:
@@ -332,8 +337,8 @@ def _peers(protege: Employee, skills: list[Skill], mentor: Employee | None, limi
             if department is None
             else f'"directory_employee"."department_id" = {int(department)}'
         ),
-        skills=numbers(skill.pk for skill in skills),
-        left_out=numbers([protege.pk] + ([mentor.pk] if mentor else [])),
+        skills=_numbers(skill.pk for skill in skills),
+        left_out=_numbers([protege.pk] + ([mentor.pk] if mentor else [])),
         not_with_mentor=not_with_mentor,
         limit=int(limit),
     )

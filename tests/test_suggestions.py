@@ -172,6 +172,18 @@ def test_the_mentor_ranking_names_its_skills_in_its_sql(org):
     assert ranking and all(f"held.skill_id IN ({ids})" in sql for sql, _ in ranking)
 
 
+def test_leaving_out_no_one_or_an_id_nobody_has_changes_nothing(org):
+    """The ids left out are written into the ranking's SQL as numbers: a missing one
+    (None) or one nobody has leaves the ranking as it was."""
+    skills = list(Skill.objects.filter(name="Negotiation"))
+    ranked = names(suggest_mentors(org["me"], skills, limit=10))
+    assert names(suggest_mentors(org["me"], skills, limit=10, exclude=[None, 10**9])) == ranked
+    without_ida = names(
+        suggest_mentors(org["me"], skills, limit=10, exclude=[org["recommended"].pk])
+    )
+    assert without_ida == [n for n in ranked if n != "Ida Recommended"]
+
+
 def test_holding_no_skill_is_nobody(org):
     assert not Employee.objects.filter(holding([])).exists()
     negotiation = list(Skill.objects.filter(name="Negotiation"))
