@@ -107,11 +107,10 @@ class EmployeeQuerySet(models.QuerySet):
 
 
 @functools.lru_cache(maxsize=8)
-def available_to_mentor_sql(today: datetime.date, vendor: str) -> tuple[str, tuple]:
+def available_to_mentor_sql(today: datetime.date) -> tuple[str, tuple]:
     """`available_to_mentor(today)` as a WHERE condition on "directory_employee" and its
     parameters, for ranking SQL written as text (engagements.matching): compiled from
-    the queryset, so the rule keeps one home. Once a day per process (`vendor` keeps
-    each database's SQL apart)."""
+    the queryset, so the rule keeps one home. Once a day per process."""
     queryset = Employee.objects.available_to_mentor(today)
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.compile(queryset.query.where)

@@ -111,7 +111,8 @@ TIER_SQL = """CASE
 # sort keys) merged with the skill's holders (the through table's (skill, employee)
 # index), both in id order, never a wide row (bio, search vector). "negotiation", 6 000
 # available and 2 700 holders: 15 ms from the table, 3 ms so (EXPLAIN ANALYZE). The
-# pool is those few and the people with a tie, with the minutes each has promised in
+# pool is those few and the available holders with a tie, with the minutes each has
+# promised in
 # `today`'s month (the budgets of their active engagements running in it) and the
 # first of the skills they hold, by name.
 POOL_SQL = """
@@ -124,7 +125,9 @@ WITH spare AS (
     LIMIT {spares}
 ), pool AS (
     SELECT id FROM spare
-    UNION SELECT tied.id FROM directory_employee tied WHERE tied.id IN ({tied})
+    UNION SELECT "directory_employee"."id" FROM "directory_employee"
+    WHERE "directory_employee"."id" IN ({tied}) AND "directory_employee"."id" NOT IN ({left_out})
+        AND {available} AND {holding}
 )
 SELECT "directory_employee"."id", {tier}, "directory_employee"."mentoring_load",
     "directory_employee"."level", "directory_employee"."full_name",
@@ -138,7 +141,6 @@ SELECT "directory_employee"."id", {tier}, "directory_employee"."mentoring_load",
         WHERE held.employee_id = "directory_employee"."id" AND held.skill_id IN ({skills})
         ORDER BY expertise.name LIMIT 1)
 FROM pool JOIN "directory_employee" ON "directory_employee"."id" = pool.id
-WHERE {available} AND {holding} AND "directory_employee"."id" NOT IN ({left_out})
 """
 
 
@@ -156,7 +158,7 @@ def _pool(
     first `spares` people without a tie and of everyone with one, available on `today`.
     Ids and levels are written in as numbers: the plan is made knowing the skills (see
     `holding`) and the protégé's level."""
-    available, available_params = available_to_mentor_sql(today, connection.vendor)
+    available, available_params = available_to_mentor_sql(today)
     month_start = today.replace(day=1)
     next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
     level = int(level)
@@ -173,7 +175,7 @@ def _pool(
         tied=_numbers(ties),
     )
     month = [connection.ops.adapt_datefield_value(day) for day in (next_month, month_start)]
-    params = [*available_params, State.ACTIVE, *month, *available_params]
+    params = [*available_params, *available_params, State.ACTIVE, *month]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -239,9 +241,9 @@ def holding(skills: list[Skill]) -> RawSQL:
     and then planned once for any parameters (settings: prepare_threshold): not knowing
     which skill, PostgreSQL guessed 600 holders where Negotiation has 2 700, and ranked
     the mentors by probing the ranking index once for each, 7 ms instead of 4."""
-    ids = ", ".join(str(int(skill.pk)) for skill in skills)
-    if not ids:
+    if not skills:
         return RawSQL("FALSE", [], output_field=BooleanField())  # no skill, nobody holds it
+    ids = _numbers(skill.pk for skill in skills)
     return RawSQL(
         "EXISTS (SELECT 1 FROM directory_employee_skills held"
         f' WHERE held.employee_id = "directory_employee"."id" AND held.skill_id IN ({ids}))',

@@ -102,7 +102,7 @@ class MentorOptions:
 
     @property
     def seconds(self) -> int:
-        return MENTOR_OPTIONS_SECONDS
+        return MENTOR_OPTIONS_SECONDS  # read when drawn (a test shortens it)
 
     @cached_property
     def people(self) -> list[Employee]:
