@@ -101,13 +101,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Above the middleware that handles exceptions (allauth's: "confirm your password
+    # first" is an exception it turns into a redirect), so it only answers one that
+    # nothing else handled: exceptions reach middleware from the bottom of this list up.
+    "mentorship.middleware.ErrorPagesInDebugMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After authentication, so each request's log line carries the user id; before
     # anything below that may answer early, so that answer gets its line too.
     "django_structlog.middlewares.RequestMiddleware",
     "mentorship.middleware.ProgrammeAdminMFAMiddleware",
     "mentorship.middleware.TimeZoneMiddleware",
-    "mentorship.middleware.ErrorPagesInDebugMiddleware",
 ]
 
 ROOT_URLCONF = "mentorship.urls"

@@ -70,3 +70,13 @@ def test_server_error_shows_our_500_page_and_logs_the_traceback(debug, protege, 
     assert "Something went wrong" in html and "the database fell over" not in html
     [record] = [r for r in caplog.records if r.name == "django.request"]
     assert record.exc_info and "the database fell over" in str(record.exc_info[1])
+
+
+def test_an_exception_another_middleware_answers_is_not_a_500(debug, as_user, protege):
+    """Turning on two-factor first asks for the password again: allauth raises an
+    exception that its middleware turns into that redirect. With DEBUG on, the error
+    pages once answered it first, with a 500, so nobody could turn two-factor on in the
+    embedded default."""
+    response = as_user(protege).get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
