@@ -13,9 +13,10 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from directory.compiled import Compiled, shown_only
+from directory.http import form_action
 from directory.logins import current_employee
 from directory.models import Employee, Skill
 from engagements import transitions
@@ -168,7 +169,7 @@ def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -
     return HttpResponseRedirect(back)
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="accept")
     try:

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from directory.compiled import Compiled, shown_only
+from directory.http import form_action
 from directory.models import Employee
 from engagements import meetings, transitions
 from engagements.access import Access, engagement_for
@@ -89,7 +89,7 @@ def time_spent(engagement: Engagement, today) -> dict:
     }
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def log_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="log_meeting")
     form = MeetingForm(request.POST)
@@ -109,7 +109,7 @@ def log_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     return render_detail(request, access, meeting_form=form, partial=partial, status=status)
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="answer_invitation")
     join = request.POST.get("answer") == "join"
@@ -125,7 +125,7 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:home")
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="cancel")
     form = CancelForm(request.POST)
@@ -140,7 +140,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return render_detail(request, access, cancel_form=form, status=422)
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def thank(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="thank")
     form = ThankYouForm(request.POST, goals=list(access.engagement.goals.all()))
@@ -160,7 +160,7 @@ def thank(request: HttpRequest, pk: int) -> HttpResponse:
     return render_detail(request, access, thank_form=form, status=422)
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def advise(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="advise")
     form = AdviceForm(request.POST)

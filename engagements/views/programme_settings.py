@@ -7,8 +7,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
+from directory.http import form_action
 from directory.logins import current_employee
 from directory.models import Employee
 from directory.search import search_employees
@@ -82,7 +83,7 @@ def render_settings(
     return render(request, f"{template}#{partial}" if partial else template, context, status=status)
 
 
-@require_POST
+@form_action(back="engagements:programme_settings")
 def add_admin(request: HttpRequest, pk: int) -> HttpResponse:
     program = programme_for(request, pk)
     form = AdminForm(request.POST, candidates=Employee.objects.active())
@@ -99,7 +100,7 @@ def add_admin(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:programme_settings", pk=pk)
 
 
-@require_POST
+@form_action(back="engagements:programme_settings")
 def remove_admin(request: HttpRequest, pk: int) -> HttpResponse:
     program = programme_for(request, pk)
     me = current_employee(request)

@@ -1,0 +1,49 @@
+"""The addresses forms post to. Without JavaScript a form that comes back with its
+errors leaves the action's address in the address bar (/engagements/7/meetings/), so a
+reload, a bookmark or a shared link asks for it with GET: that goes back to the page
+the form is on, never to a blank "405 Method Not Allowed"."""
+
+import pytest
+from django.urls import reverse
+
+from engagements.models import Meeting
+from tests.factories import engagement_between
+
+pytestmark = pytest.mark.django_db
+
+ENGAGEMENT_ACTIONS = ["log_meeting", "answer_invitation", "cancel", "thank", "advise", "accept"]
+
+
+@pytest.mark.parametrize("action", ENGAGEMENT_ACTIONS)
+def test_opening_an_engagement_action_goes_back_to_the_engagement(action, as_user, protege, mentor):
+    engagement = engagement_between(protege, mentor, state="active")
+    client = as_user(mentor)
+    address = reverse(f"engagements:{action}", args=[engagement.pk])
+    for method in (client.get, client.head):
+        response = method(address)
+        assert response.status_code == 302
+        assert response["Location"] == engagement.get_absolute_url()
+    # Only POST does anything; any other method is still refused.
+    assert client.put(address).status_code == 405
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_refused_meeting_then_reopened_shows_the_engagement(as_user, protege, mentor):
+    """The QA path: a meeting refused (no minutes), then its address opened again."""
+    engagement = engagement_between(protege, mentor, state="active")
+    client = as_user(mentor)
+    address = reverse("engagements:log_meeting", args=[engagement.pk])
+    refused = client.post(address, {"held_on": "", "minutes": ""})
+    assert refused.status_code == 422 and not Meeting.objects.exists()
+    page = client.get(address, follow=True)
+    assert page.status_code == 200 and engagement.title in page.content.decode()
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["programme_add_admin", "programme_remove_admin"])
+def test_opening_an_admin_action_goes_back_to_the_programme_settings(
+    action, as_user, admin, program
+):
+    response = as_user(admin).get(reverse(f"engagements:{action}", args=[program.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("engagements:programme_settings", args=[program.pk])
