@@ -57,6 +57,9 @@ def render_detail(
     goals = list(engagement.goals.all())
     today = engagement.program.today()
     shows_others = partial is None and access.is_protege and engagement.state in NO_ANSWER
+    # A meeting is logged for a day of the engagement, never one after today: the form
+    # offers today, or the last day once it has ended.
+    day = min(today, engagement.end_date) if engagement.end_date else today
     context = {
         "access": access,
         "can": access.can,
@@ -65,7 +68,7 @@ def render_detail(
         **time_spent(engagement, today),
         "events": _EVENTS.all(engagement.pk),
         "wrap_up": engagement.wrap_up_or_none,
-        "meeting_form": meeting_form or MeetingForm(initial={"held_on": today, "minutes": 60}),
+        "meeting_form": meeting_form or MeetingForm(initial={"held_on": day, "minutes": 60}),
         "thank_form": thank_form or ThankYouForm(goals=goals),
         "advice_form": advice_form or AdviceForm(),
         "cancel_form": cancel_form or CancelForm(),
@@ -77,15 +80,18 @@ def render_detail(
 
 
 def time_spent(engagement: Engagement, today) -> dict:
-    """The Time panel: meetings logged, time used and left of the budget, days left."""
+    """The Time panel: meetings logged, time used and left of the budget, days left, and
+    whether it has started yet (accepted for dates to come: nothing can be logged)."""
     logged = _MEETINGS.all(engagement.pk)
     used, budget = sum(m.minutes for m in logged), engagement.budget_minutes
+    start = engagement.start_date
     return {
         "meetings": logged,
         "used_minutes": used,
         "left_minutes": max(budget - used, 0),
         "used_percent": min(100, round(100 * used / budget)) if budget else 0,
         "days_left": (engagement.end_date - today).days if engagement.end_date else None,
+        "not_started": start is not None and today < start,
     }
 
 
