@@ -245,3 +245,23 @@ def test_the_activity_kind_select_shows_its_longest_choice_on_a_laptop(open_page
     assert kind.evaluate("s => s.scrollWidth <= s.clientWidth")
     row = page.locator(".activity-row").first
     assert row.evaluate("r => r.scrollWidth <= r.clientWidth")  # nothing spills out
+
+
+def test_on_a_phone_a_table_too_wide_says_it_scrolls(open_page, protege, mentor):
+    """My engagements' table is wider than a phone: its last column (the state) is out of
+    sight until scrolled. The box it scrolls in draws a shadow at each edge that has more
+    (two fixed shadows, each covered by a white layer that scrolls with the table)."""
+    engagement_between(protege, mentor, title="Negotiating agency contracts with suppliers")
+    page = open_page(protege.email, PASSWORD, reverse("engagements:home"), viewport=PHONE)
+    box = page.locator(".table-scroll").first
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth")
+    style = box.evaluate(
+        "e => [getComputedStyle(e).backgroundImage, getComputedStyle(e).backgroundAttachment]"
+    )
+    assert style[0].count("radial-gradient") == 2 and style[0].count("linear-gradient") == 2
+    assert style[1] == "local, local, scroll, scroll"
+    # The table lets them show through.
+    assert box.locator("table").evaluate("e => getComputedStyle(e).backgroundColor") == (
+        "rgba(0, 0, 0, 0)"
+    )
+    assert_accessible(page)
