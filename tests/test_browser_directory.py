@@ -150,6 +150,8 @@ def test_the_result_pages_go_forward_and_back_with_nobody_twice(
     expect(page).to_have_url(re.compile(r"[?&]page=2$"))
     second = page.locator(".person-card h3").all_inner_texts()
     assert len(first) == len(second) == 20 and not set(first) & set(second)
+    # The new page is read from its top, not from where the Next link was.
+    expect(page.locator(".person-card").first).to_be_in_viewport()
 
     page.get_by_role("link", name="Previous").click()
     expect(meta).to_have_text(re.compile(r"^1–20 of \d+$"))
