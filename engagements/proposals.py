@@ -265,13 +265,18 @@ def propose(engagement: Engagement, *, by: Employee, now: dt.datetime | None = N
     )
 
 
+FOLLOW_ON = "Follow-on: "
+
+
 def start_follow_on(
     engagement: Engagement, *, by: Employee, now: dt.datetime | None = None
 ) -> Engagement:
     """A new draft prefilled from the old engagement; proposed like any other."""
     authorise(Verb.FOLLOW_ON, engagement, by)
     data = ProposalData.of(engagement)
-    data.title = f"Follow-on: {engagement.title}"[:120]
+    # One "Follow-on: " however long the chain: a follow-on of a follow-on is not
+    # "Follow-on: Follow-on: ...".
+    data.title = f"{FOLLOW_ON}{engagement.title.removeprefix(FOLLOW_ON)}"[:120]
     data.start_date = data.end_date = None
     data.peers = []
     wrap_up = WrapUp.objects.filter(engagement=engagement).first()

@@ -316,3 +316,11 @@ def test_my_engagements_queries_do_not_grow_with_engagements(protege, as_user):
         engagement_between(protege, mentor, goals=2, peers=[EmployeeFactory()])
         engagement_between(protege, mentor, state="declined", title="Other")
     assert count_queries(client, reverse("engagements:home")) == few
+
+
+def test_a_follow_on_of_a_follow_on_is_titled_once(protege, mentor):
+    old = engagement_between(protege, mentor, state="completed", title="Follow-on: Pricing")
+    outcomes = {g.pk: "met" for g in old.goals.all()}
+    meetings.thank_mentor(old, by=protege, outcomes=outcomes, thank_you="Thank you!")
+    draft = proposals.start_follow_on(old, by=protege)
+    assert draft.title == "Follow-on: Pricing"
