@@ -9,6 +9,7 @@ of every engagement reads the database in chunks and never holds the file in mem
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from django.http import StreamingHttpResponse
@@ -23,6 +24,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def safe(cell):
     if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
         return "'" + cell
+    if isinstance(cell, dt.datetime):
+        # To the second, every row alike ("2026-11-27 10:05:03+00:00"): str() wrote the
+        # microseconds when a moment had any, and a spreadsheet read the column as text.
+        return cell.replace(microsecond=0).isoformat(sep=" ")
     return "" if cell is None else cell
 
 

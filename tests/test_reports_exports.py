@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from engagements.models import Engagement, Goal, Meeting, Participant, WrapUp
-from reports.exports import TABLES
+from reports.exports import TABLES, lines
 from tests import report_data
 from tests.factories import EmployeeFactory, programme_today
 from tests.report_data import NOW
@@ -186,3 +186,14 @@ def test_the_report_makes_as_many_queries_for_1000_engagements_as_for_10(client,
     assert Engagement.objects.count() == 1000
     assert report_queries(client) == few
     assert few <= 21
+
+
+def test_moments_are_written_to_the_second_alike_in_every_row():
+    """str() of a moment wrote its microseconds when it had any ("04:57:28.445552") and
+    not when it had none, so a spreadsheet read the column as text."""
+    moments = [
+        dt.datetime(2025, 12, 1, 4, 57, 28, 445552, tzinfo=dt.UTC),
+        dt.datetime(2025, 12, 1, 4, 57, 29, tzinfo=dt.UTC),
+    ]
+    rows = list(csv.reader(io.StringIO("".join(lines(["At"], [[m] for m in moments])))))
+    assert rows[1:] == [["2025-12-01 04:57:28+00:00"], ["2025-12-01 04:57:29+00:00"]]
