@@ -367,3 +367,28 @@ def test_others_who_could_help_and_the_directorys_suggestions_lead_to_a_proposal
     expect(suggested.nth(1)).to_contain_text("Daniel Okafor")
     panel.get_by_role("link", name="Propose to Daniel Okafor").click()
     expect(mentor_choice(page, "Daniel Okafor")).to_be_checked()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_every_control_of_a_drafts_page_with_and_without_javascript(
+    browser_as, mentor, protege, javascript
+):
+    """A saved draft's page: Propose to the mentor, Edit draft, Delete draft."""
+    draft = engagement_between(protege, mentor, state="draft")
+    page = browser_as(protege, draft.get_absolute_url(), javascript=javascript)
+    if javascript:  # axe-core is a script
+        assert_accessible(page)
+    page.get_by_role("link", name="Edit draft").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Edit")
+    page.goto(page.url.replace("/edit/", "/"))
+    page.get_by_role("button", name="Propose to Daniel").click()
+    expect(page).to_have_url(re.compile(rf"/engagements/{draft.pk}/$"))
+    expect(page.get_by_role("status")).to_contain_text("Proposed to Daniel Okafor")
+    draft.refresh_from_db()
+    assert draft.state == Engagement.State.PROPOSED
+
+    other = engagement_between(protege, mentor, state="draft", title="Reading the budget")
+    page.goto(page.url.replace(f"/{draft.pk}/", f"/{other.pk}/"))
+    page.get_by_role("button", name="Delete draft").click()
+    expect(page.get_by_role("status")).to_contain_text("Draft deleted.")
+    assert not Engagement.objects.filter(pk=other.pk).exists()

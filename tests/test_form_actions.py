@@ -47,3 +47,17 @@ def test_opening_an_admin_action_goes_back_to_the_programme_settings(
     response = as_user(admin).get(reverse(f"engagements:{action}", args=[program.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("engagements:programme_settings", args=[program.pk])
+
+
+def test_a_saved_draft_is_proposed_from_its_own_page(as_user, protege, mentor):
+    """ "Draft saved. Propose it when it is ready." — and its page has the button to."""
+    draft = engagement_between(protege, mentor, state="draft")
+    client = as_user(protege)
+    page = client.get(draft.get_absolute_url()).content.decode()
+    action = reverse("engagements:propose", args=[draft.pk])
+    assert f'action="{action}"' in page and "Propose to Daniel" in page
+    client.post(action)
+    draft.refresh_from_db()
+    assert draft.state == "proposed"
+    # The mentor sees no such button on it, nor on a draft (which they cannot open).
+    assert "Propose to" not in as_user(mentor).get(draft.get_absolute_url()).content.decode()
