@@ -168,10 +168,31 @@ class ProgrammeFilterForm(forms.Form):
                 self.add_error(name, f"Choose a date from {self.EARLIEST} to {self.LATEST}.")
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "The end comes before the start.")
+            # The start alone would be a guess at the period meant: neither date applies.
+            del data["start"]
         return data
 
+    def applied(self) -> dict:
+        """The filters in force: every valid one, even beside one that is not (that one
+        is left out, and `not_applied` names it), so the list never shows more than the
+        form says. Nothing for an unbound form."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()  # cleans the form, once
+        return self.cleaned_data
+
+    def not_applied(self) -> list[tuple[str, str]]:
+        """(label, message) of each filter given but left out of the list."""
+        applied = self.applied()
+        return [
+            (field.label, " ".join(field.errors))
+            for field in self
+            if field.value() not in (None, "") and field.name not in applied
+        ]
+
     def filter(self, engagements):
-        data = self.cleaned_data
+        """The engagements matching every applied filter."""
+        data = self.applied()
         if data.get("start") or data.get("end"):
             chosen = [data["program"]] if data.get("program") else self.programmes
             engagements = facets.proposed_between(
@@ -187,11 +208,9 @@ class ProgrammeFilterForm(forms.Form):
 
     def active_facets(self) -> list[tuple[str, str]]:
         """The report's facets in force, as (label, value) for the page to say."""
-        if not self.is_bound or not self.is_valid():
-            return []
-        shown = []
+        applied, shown = self.applied(), []
         for name in self.FACETS:
-            value = self.cleaned_data.get(name)
+            value = applied.get(name)
             if value:
                 field = self.fields[name]
                 text = value if name == "mentor" else dict(field.choices).get(value, value)

@@ -134,8 +134,9 @@ def programme(request: HttpRequest) -> HttpResponse:
     programmes = programmes_run_by(request)
     form = ProgrammeFilterForm(request.GET or None, programmes=programmes)
     engagements = Engagement.objects.filter(program__in=programmes).exclude(state=State.DRAFT)
-    if form.is_valid():
-        engagements = form.filter(engagements)
+    # Every valid filter applies even beside an invalid one, which is left out and
+    # named on the page: the list never shows more than the form says.
+    engagements = form.filter(engagements)
     # Keyset pages and a capped count: a deep page and the total cost what page 1 does.
     page = keyset_page(engagements, CursorForm(request.GET), PROGRAMME_PAGE, by_ids=_LISTED)
     total, more = count_up_to(engagements, PROGRAMME_COUNTED_UP_TO)
