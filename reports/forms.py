@@ -92,8 +92,16 @@ class ReportFilterForm(forms.Form):
         Program.objects.none(), required=False, label="Programme", empty_label="All my programmes"
     )
 
-    def __init__(self, *args, programmes: QuerySet, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, programmes: QuerySet, **kwargs):
+        # Typed dates are custom dates, whatever the Period select was left on: the
+        # report covers the dates the boxes show, and the select then says "Custom
+        # dates" (a date alone gets the custom period's message, not a silent preset).
+        typed = data and any((data.get(name) or "").strip() for name in ("start", "end"))
+        self.overrides_period = bool(typed) and data.get("period") != "custom"
+        if self.overrides_period:
+            data = data.copy()
+            data["period"] = "custom"
+        super().__init__(data, *args, **kwargs)
         self.fields["program"].queryset = programmes.order_by("name")
 
     def covered(self) -> tuple[Program, ...]:
