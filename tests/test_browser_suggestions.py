@@ -178,3 +178,140 @@ def test_suggestions_work_without_javascript(priya_proposes):
     engagement = Engagement.objects.latest("pk")
     assert engagement.mentor == daniel()
     assert engagement.state == Engagement.State.PROPOSED
+
+
+def ana() -> Employee:
+    return Employee.objects.get(full_name="Ana Taylor")
+
+
+def the_choice_is_kept(page: Page, name: str, *, ranks: bool) -> None:
+    """Under "Who can help", `name`'s radio is checked (the only mentor radio checked on
+    the page) and the section says so; the suggestions lead with them as the choice."""
+    expect(page.locator("#mentor").get_by_role("radio", name=re.compile(name))).to_be_checked()
+    expect(page.locator("input[name=mentor]:checked")).to_have_count(1)
+    expect(page.locator("#mentor")).to_contain_text(f"Your mentor: {name}")
+    first = page.locator("#suggestions .suggestion").first
+    expect(first).to_contain_text(name)
+    expect(first.locator(".badge")).to_have_text("Your choice")
+    if not ranks:
+        expect(first).to_contain_text("Not suggested for this goal")
+
+
+def test_a_mentor_picked_among_the_suggestions_stays_chosen_as_the_goal_changes(
+    priya_proposes,
+):
+    page = priya_proposes()
+    remember_this_page_load(page)
+    goal = page.get_by_label("Goal 1")
+    goal.press_sequentially("negotiation")
+    summary = page.locator("#mentor")  # "Who can help"
+    expect(summary).to_contain_text(
+        "Pick one of the suggestions above, or search the directory for someone else."
+    )
+
+    mentor_suggestions(page).filter(has_text="Ana Taylor").click()
+    expect(summary).to_contain_text("Your mentor: Ana Taylor")  # at once, before any redraw
+
+    goal.fill("")
+    goal.press_sequentially("Python scripting")
+    expect(page.locator("#suggestions")).to_contain_text("For Python")
+    the_choice_is_kept(page, "Ana Taylor", ranks=False)
+    expect(mentor_suggestions(page).filter(has_text="Chidi Jensen")).to_have_count(1)
+    assert_page_was_not_reloaded(page)
+    assert_accessible(page)
+    page.locator("#suggestions").scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/suggestions-choice-kept.png")
+
+    goal.fill("")  # a cleared goal suggests nobody, and still keeps the choice
+    expect(page.locator("#suggestions")).not_to_contain_text("For Python")
+    the_choice_is_kept(page, "Ana Taylor", ranks=False)
+
+    goal.press_sequentially("negotiation")  # she ranks again: first, with her reasons
+    expect(page.locator("#suggestions")).to_contain_text("For Negotiation")
+    the_choice_is_kept(page, "Ana Taylor", ranks=True)
+    expect(page.locator("#suggestions .suggestion").first).to_contain_text("Expert in Negotiation")
+
+    # Another pick unmarks her at once; picking her again under "Who can help" marks her.
+    mentor_suggestions(page).filter(has_text="Daniel Okafor").click()
+    expect(summary).to_contain_text("Your mentor: Daniel Okafor")
+    expect(page.locator("#suggestions [data-chosen-mentor]")).to_be_hidden()
+    page.locator("#mentor").get_by_role("radio", name=re.compile("Ana Taylor")).check()
+    expect(summary).to_contain_text("Your mentor: Ana Taylor")
+    expect(page.locator("#suggestions [data-chosen-mentor]")).to_be_visible()
+    assert_page_was_not_reloaded(page)
+
+    fill_the_rest(page)
+    page.get_by_role("button", name="Propose", exact=True).click()
+
+    expect(page).to_have_url(ENGAGEMENT_PAGE)
+    expect(page.get_by_role("status")).to_contain_text("Proposed to Ana Taylor")
+    assert Engagement.objects.latest("pk").mentor == ana()
+
+
+def test_without_javascript_a_mentor_picked_among_the_suggestions_survives_every_redraw(
+    priya_proposes,
+):
+    page = priya_proposes(javascript=False)
+    goal = page.get_by_label("Goal 1")
+    goal.fill("negotiation")
+    page.get_by_role("button", name="+ Add a goal").click()
+    mentor_suggestions(page).filter(has_text="Ana Taylor").get_by_role("radio").check()
+
+    goal.fill("Python scripting")
+    page.get_by_role("button", name="Remove goal 2").click()
+    the_choice_is_kept(page, "Ana Taylor", ranks=False)
+
+    page.get_by_role("button", name="Propose", exact=True).click()  # refused: no title
+    expect(page.locator("#error-summary")).to_be_visible()
+    the_choice_is_kept(page, "Ana Taylor", ranks=False)
+
+    page.get_by_label("Title").fill("Python for reports")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page).to_have_url(ENGAGEMENT_PAGE)
+    assert Engagement.objects.latest("pk").mentor == ana()
+    page.get_by_role("link", name="Edit draft").click()
+    the_choice_is_kept(page, "Ana Taylor", ranks=False)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_mentor_section_says_what_to_do_when_nothing_is_suggested(
+    javascript, priya_proposes, live_server
+):
+    page = priya_proposes(javascript=javascript)
+    summary = page.locator("#mentor")  # "Who can help"
+    pick_above = "Pick one of the suggestions above"
+    goal = page.get_by_label("Goal 1")
+
+    def type_goal(text: str) -> None:
+        goal.fill("")
+        if javascript:
+            goal.press_sequentially(text)
+        else:  # a whole-page redraw: the mentor search's button
+            goal.fill(text)
+            page.locator("#mentor").get_by_role("button", name="Find").click()
+
+    describe = "Describe a goal above to see who could help, or search the directory."
+    expect(summary).to_contain_text(describe)
+    expect(summary).not_to_contain_text(pick_above)
+    page.get_by_role("button", name="Propose", exact=True).click()  # refused: empty
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(summary).to_contain_text(describe)
+    expect(summary).not_to_contain_text(pick_above)
+
+    type_goal("Get better at things")  # names no skill
+    expect(summary).to_contain_text(
+        "No suggestions for this goal: find someone below, or search the directory."
+    )
+    expect(summary).not_to_contain_text(pick_above)
+    type_goal("negotiation")
+    expect(summary).to_contain_text(
+        "Pick one of the suggestions above, or search the directory for someone else."
+    )
+    type_goal("Get better at things")
+    expect(summary).to_contain_text("No suggestions for this goal")
+    expect(summary).not_to_contain_text(pick_above)
+    if javascript:
+        assert_accessible(page)
+
+    summary.get_by_role("link", name="search the directory").click()
+    expect(page).to_have_url(live_server.url + reverse("directory:index"))

@@ -1,6 +1,7 @@
 """Proposing an engagement: the form, its in-place rows, and every rule it enforces."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -10,6 +11,13 @@ from tests.factories import EmployeeFactory, engagement_between, programme_today
 
 pytestmark = pytest.mark.django_db
 NEW = reverse("engagements:new")
+# The form's rows as the page sends them: one empty goal, no activity.
+EMPTY_ROWS = {
+    "goals-TOTAL_FORMS": "1",
+    "goals-INITIAL_FORMS": "0",
+    "activities-TOTAL_FORMS": "0",
+    "activities-INITIAL_FORMS": "0",
+}
 
 
 def proposal(mentor, *, goals=2, peers=(), **overrides):
@@ -357,3 +365,102 @@ def test_editing_a_draft_makes_the_same_number_of_queries_for_small_and_big_draf
         return len(captured)
 
     assert queries(small) == queries(big)
+
+
+def mentor_section(html: str) -> str:
+    """The "Who can help" section of a page or a redraw."""
+    section = html[html.index('id="mentor"') :]
+    return section[: section.index("</fieldset>")]
+
+
+def sections(html: str) -> tuple[str, str]:
+    """The mentor suggestions and the "Who can help" section."""
+    return html[html.index('id="suggestions"') : html.index('id="mentor"')], mentor_section(html)
+
+
+def mentor_radios(html: str) -> list[str]:
+    return re.findall(r'<input type="radio" name="mentor" [^>]*value="(\d+)"', html)
+
+
+def test_a_chosen_mentor_stays_chosen_when_new_goal_words_redraw_the_suggestions(
+    protege, mentor, as_user
+):
+    """Daniel was picked for negotiation; the goal now says Python, which he does not
+    know. The redraw still leads with him as the choice, and the mentor section comes
+    with it, his radio checked: the one radio the form sends him with."""
+    EmployeeFactory(full_name="Pat Pythonist", skills=["Python"])
+    data = proposal(mentor, goals=1, action="", **{"goals-0-description": "Python scripting"})
+    response = as_user(protege).post(f"{NEW}?redraw=suggestions", data, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert html.strip().startswith('<div id="suggestions"')
+    # What replaces the old suggestions (where he was picked) has his radio: he stays chosen.
+    assert mentor_radios(html).count(str(mentor.pk)) == 1
+    suggestions, section = sections(html)
+    first = suggestions[suggestions.index("<li") : suggestions.index("</li>")]
+    assert "Daniel Okafor" in first and "Your choice" in first
+    assert "Not suggested for this goal" in first
+    assert "Pat Pythonist" in suggestions[suggestions.index("</li>") :]
+    assert (
+        'hx-swap-oob="true"' in section and "Your mentor: <strong>Daniel Okafor</strong>" in section
+    )
+    assert f'value="{mentor.pk}" checked' in section
+
+
+def test_a_chosen_mentor_who_still_ranks_leads_with_their_reasons(protege, mentor, as_user):
+    kenji = EmployeeFactory(full_name="Kenji Tanaka", skills=["Negotiation"])
+    data = proposal(mentor, goals=1, action="", **{"goals-0-description": "negotiation"})
+    response = as_user(protege).post(f"{NEW}?redraw=suggestions", data, HTTP_HX_REQUEST="true")
+
+    suggestions, section = sections(response.content.decode())
+    first = suggestions[suggestions.index("<li") : suggestions.index("</li>")]
+    assert "Daniel Okafor" in first and "Your choice" in first
+    assert "Expert in Negotiation" in first
+    assert mentor_radios(suggestions) == [str(kenji.pk)]
+    assert f'value="{mentor.pk}" checked' in section
+
+
+def test_the_chosen_mentor_survives_a_refused_proposal_and_a_saved_draft(protege, mentor, as_user):
+    """Without JavaScript every redraw is the whole page: it keeps the choice the same way."""
+    client = as_user(protege)
+    data = proposal(mentor, goals=1, title="", **{"goals-0-description": "Python scripting"})
+    refused = client.post(NEW, data)
+    assert refused.status_code == 200 and Engagement.objects.count() == 0
+    saved = client.post(NEW, {**data, "title": "Python for reports", "action": "save"})
+    draft = Engagement.objects.get()
+    assert saved.status_code == 302 and draft.mentor == mentor
+    edit = client.get(reverse("engagements:edit", args=[draft.pk]))
+
+    for page in (refused, edit):
+        suggestions, section = sections(page.content.decode())
+        first = suggestions[suggestions.index("<li") : suggestions.index("</li>")]
+        assert "Daniel Okafor" in first and "Your choice" in first
+        assert f'value="{mentor.pk}" checked' in section
+        assert mentor_radios(page.content.decode()) == [str(mentor.pk)]
+
+
+def test_the_mentor_section_says_what_to_do_when_nothing_is_suggested(protege, mentor, as_user):
+    client = as_user(protege)
+    directory = f'<a href="{reverse("directory:index")}">search the directory</a>'
+
+    def says(response) -> str:
+        return mentor_section(response.content.decode())
+
+    blank = says(client.get(NEW))
+    assert "Describe a goal above to see who could help, or " + directory in blank
+    assert "Pick one of the suggestions above" not in blank
+    empty_submit = says(client.post(NEW, {**EMPTY_ROWS, "action": "propose"}))
+    assert "Describe a goal above to see who could help" in empty_submit
+
+    def redraw(goal: str) -> str:
+        data = {**EMPTY_ROWS, "goals-0-description": goal}
+        return says(client.post(f"{NEW}?redraw=suggestions", data, HTTP_HX_REQUEST="true"))
+
+    no_skill = redraw("Get better at things")
+    assert "No suggestions for this goal: find someone below, or " + directory in no_skill
+    assert "Pick one of the suggestions above" not in no_skill
+    assert "Pick one of the suggestions above" in redraw("negotiation")
+    # A search that finds nobody redraws the section alone: it still knows.
+    data = {**EMPTY_ROWS, "goals-0-description": "negotiation", "mentor_q": "zzzz"}
+    found = says(client.post(NEW, {**data, "action": "find_mentor"}, HTTP_HX_REQUEST="true"))
+    assert "Pick one of the suggestions above" in found

@@ -14,7 +14,7 @@ from directory.logins import current_employee
 from directory.skills import skills_in_text
 from engagements import proposals, transitions
 from engagements.access import engagement_for
-from engagements.matching import suggest_mentors, suggest_peers
+from engagements.matching import Suggestion, suggest_mentors, suggest_peers
 from engagements.models import Program, TransitionError
 from engagements.proposal_forms import ProposalForms
 
@@ -79,17 +79,19 @@ def render_proposal(
         "peer_candidates": page.peer_candidates(),
         "chosen_mentor": next(iter(page.chosen_ids("mentor")), ""),
         "chosen_peers": page.chosen_ids("peers"),
-        # Suggestions cost a ranking: only for the parts that show them, never for the
-        # budget redraw that runs as a count is typed.
-        **(suggestions_for(page) if partial in (None, "suggestions", "peers") else {}),
+        # Suggestions cost a ranking: only for the parts that show them (the mentor section
+        # says whether there are any), never for the budget redraw that runs as a count is
+        # typed.
+        **(suggestions_for(page) if partial in (None, "suggestions", "mentor", "peers") else {}),
         "notice": page.notice,
         "rule_errors": page.rule_errors,
-        # The goal's words redraw the mentor suggestions and, out of band, the peers.
+        # The goal's words redraw the mentor suggestions and, out of band, the mentor
+        # section and the peers.
         "oob": partial == "suggestions",
     }
     template = "engagements/propose.html"
     if partial == "suggestions":
-        return render(request, f"{template}#suggestions-and-peers", context)
+        return render(request, f"{template}#goal-words", context)
     return render(request, f"{template}#{partial}" if partial else template, context)
 
 
@@ -100,10 +102,19 @@ def suggestions_for(page: ProposalForms) -> dict:
     mentor = page.form.cleaned_data.get("mentor")
     chosen_peers = page.chosen_ids("peers")
     peers = suggest_peers(page.me, skills, mentor=mentor)
+    ranked = suggest_mentors(page.me, skills, today=page.program.today())
+    # The chosen mentor leads the list as the choice, with their reasons when they rank
+    # for these words and without when they no longer do: new words never drop a choice.
+    chosen = next((s for s in ranked if s.person == mentor), None)
+    if mentor and chosen is None:
+        chosen = Suggestion(mentor, [])
     return {
         "text": text,
         "skills": skills,
-        "suggestions": suggest_mentors(page.me, skills, today=page.program.today()),
+        "chosen_suggestion": chosen,
+        # Their radio is the one under "Who can help": one radio a person, so what the
+        # page shows checked is what the form sends.
+        "suggestions": [s for s in ranked if s.person != mentor],
         "pick": True,
         "peer_suggestions": [s for s in peers if str(s.person.pk) not in chosen_peers],
     }

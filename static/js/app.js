@@ -29,3 +29,17 @@ document.querySelectorAll("[data-picker]").forEach((picker) => {
     });
   });
 });
+
+// The propose page: a mentor picked among the suggestions is named under "Who can help" at
+// once, and the one marked as the choice before is no longer marked. Every redraw from the
+// server says the same (and moves the pick's radio under "Who can help").
+document.addEventListener("change", (event) => {
+  const radio = event.target;
+  if (!radio.matches(".proposal-form input[name=mentor]")) return;
+  const name = document.createElement("strong");
+  name.textContent = radio.dataset.name;
+  document.getElementById("mentor-summary").replaceChildren("Your mentor: ", name);
+  document.querySelectorAll("[data-chosen-mentor]").forEach((item) => {
+    item.hidden = item.dataset.chosenMentor !== radio.value;
+  });
+});
