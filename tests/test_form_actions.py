@@ -12,6 +12,7 @@ from tests.factories import engagement_between
 pytestmark = pytest.mark.django_db
 
 ENGAGEMENT_ACTIONS = ["log_meeting", "answer_invitation", "cancel", "thank", "advise", "accept"]
+ENGAGEMENT_ACTIONS += ["propose", "withdraw", "delete", "follow_on"]
 
 
 @pytest.mark.parametrize("action", ENGAGEMENT_ACTIONS)
@@ -61,3 +62,8 @@ def test_a_saved_draft_is_proposed_from_its_own_page(as_user, protege, mentor):
     assert draft.state == "proposed"
     # The mentor sees no such button on it, nor on a draft (which they cannot open).
     assert "Propose to" not in as_user(mentor).get(draft.get_absolute_url()).content.decode()
+
+
+def test_opening_mark_all_read_goes_back_to_my_engagements(as_user, protege):
+    response = as_user(protege).get(reverse("engagements:read_all"))
+    assert response.status_code == 302 and response["Location"] == reverse("engagements:home")

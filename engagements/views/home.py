@@ -10,9 +10,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from directory.compiled import Compiled, shown_only
+from directory.http import form_action
 from directory.logins import current_employee
 from directory.models import Employee
 from engagements.access import programme_admin_required, programmes_run_by
@@ -119,7 +120,7 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(notification.engagement)
 
 
-@require_POST
+@form_action(back="engagements:home")
 def read_all(request: HttpRequest) -> HttpResponse:
     me = current_employee(request)
     Notification.objects.for_person(me).unread().update(read_at=timezone.now())

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from directory.http import form_action
 from directory.logins import current_employee
 from directory.skills import skills_in_text
 from engagements import proposals, transitions
@@ -120,7 +121,7 @@ def suggestions_for(page: ProposalForms) -> dict:
     }
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="propose")
     try:
@@ -135,7 +136,7 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(access.engagement)
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="withdraw")
     try:
@@ -147,7 +148,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(access.engagement)
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def delete_draft(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="delete")
     try:
@@ -159,7 +160,7 @@ def delete_draft(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:home")
 
 
-@require_POST
+@form_action(back="engagements:detail")
 def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="follow_on")
     try:
