@@ -47,3 +47,21 @@ def test_dates_typed_beside_a_preset_are_the_reports_period(browser_as, javascri
         page.get_by_role("link", name="List these engagements").click()
         expect(page.get_by_role("heading", name="1 engagement")).to_be_visible()
         expect(page.get_by_label("Proposed from")).to_have_value("2026-06-01")
+
+
+def test_a_preset_picked_after_typed_dates_clears_them(browser_as):
+    """With JavaScript the filters apply as they change: picking a preset after typing
+    dates clears the dates, which would otherwise keep the period custom."""
+    with time_machine.travel(NOW):
+        company = report_data.build(admin_password=True)
+        page = browser_as(company.admin, "/reports/?start=2026-06-01&end=2026-06-01")
+        period = page.get_by_label("Period", exact=True)
+        expect(period).to_have_value("custom")
+        expect(page.locator("#report-period")).to_contain_text("1 Jun 2026 – 1 Jun 2026")
+        period.select_option("30d")
+        expect(page).to_have_url(re.compile(r"period=30d"))
+        expect(page.get_by_label("From", exact=True)).to_have_value("")
+        expect(page.get_by_label("To", exact=True)).to_have_value("")
+        expect(period).to_have_value("30d")
+        expect(page.locator("#report-period")).not_to_contain_text("1 Jun 2026 – 1 Jun 2026")
+        assert "start=2026" not in page.url

@@ -43,3 +43,19 @@ document.addEventListener("change", (event) => {
     item.hidden = item.dataset.chosenMentor !== radio.value;
   });
 });
+
+// The report's filters: a preset period picked clears the From and To dates, which would
+// otherwise keep the period custom (typed dates are custom dates). In the capture phase,
+// so the dates are gone before htmx sends the form on the same change.
+document.addEventListener(
+  "change",
+  (event) => {
+    const select = event.target;
+    if (!select.matches("[data-report-filters] select[name=period]")) return;
+    if (select.value === "custom") return;
+    select.form.querySelectorAll("input[name=start], input[name=end]").forEach((input) => {
+      input.value = "";
+    });
+  },
+  true,
+);
