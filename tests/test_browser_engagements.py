@@ -373,7 +373,8 @@ def test_others_who_could_help_and_the_directorys_suggestions_lead_to_a_proposal
 def test_every_control_of_a_drafts_page_with_and_without_javascript(
     browser_as, mentor, protege, javascript
 ):
-    """A saved draft's page: Propose to the mentor, Edit draft, Delete draft."""
+    """A saved draft's page: Propose to the mentor, Edit draft, and Delete draft, which
+    asks once more before deleting (two clicks, without JavaScript too)."""
     draft = engagement_between(protege, mentor, state="draft")
     page = browser_as(protege, draft.get_absolute_url(), javascript=javascript)
     if javascript:  # axe-core is a script
@@ -389,6 +390,8 @@ def test_every_control_of_a_drafts_page_with_and_without_javascript(
 
     other = engagement_between(protege, mentor, state="draft", title="Reading the budget")
     page.goto(page.url.replace(f"/{draft.pk}/", f"/{other.pk}/"))
-    page.get_by_role("button", name="Delete draft").click()
+    page.get_by_text("Delete draft…").click()  # opens the confirmation, deletes nothing
+    assert Engagement.objects.filter(pk=other.pk).exists()
+    page.get_by_role("button", name="Delete for good").click()
     expect(page.get_by_role("status")).to_contain_text("Draft deleted.")
     assert not Engagement.objects.filter(pk=other.pk).exists()
