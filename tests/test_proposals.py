@@ -4,8 +4,11 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from engagements.matching import PEERS_SQL, POOL_SQL
 from engagements.models import Engagement, Event, Notification
 from tests.factories import EmployeeFactory, engagement_between, programme_today
 
@@ -464,3 +467,29 @@ def test_the_mentor_section_says_what_to_do_when_nothing_is_suggested(protege, m
     data = {**EMPTY_ROWS, "goals-0-description": "negotiation", "mentor_q": "zzzz"}
     found = says(client.post(NEW, {**data, "action": "find_mentor"}, HTTP_HX_REQUEST="true"))
     assert "Pick one of the suggestions above" in found
+
+
+def test_a_search_in_place_ranks_only_what_its_section_shows(protege, mentor, as_user):
+    """A search for a mentor redraws "Who can help", which needs the mentors' ranking
+    (it says whether there are any to pick above) and not the peers'; a search for a
+    peer the other way round; the budget's redraw neither. Each is a query per
+    keystroke."""
+    client = as_user(protege)
+    mentors_sql, peers_sql = POOL_SQL.split("{")[0].strip(), PEERS_SQL.split("{")[0].strip()
+
+    def ranked(**data) -> set[str]:
+        with CaptureQueriesContext(connection) as queries:
+            form = {**proposal(mentor), "goals-0-description": "Negotiation for renewals", **data}
+            response = client.post(NEW, form, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        sql = [q["sql"] for q in queries]
+        return {
+            name
+            for name, start in (("mentors", mentors_sql), ("peers", peers_sql))
+            if any(s.strip().startswith(start) for s in sql)
+        }
+
+    assert ranked(action="find_mentor", mentor_q="negotiation") == {"mentors"}
+    assert ranked(action="find_peers", peer_q="kenji") == {"peers"}
+    assert ranked(action="total") == set()
+    assert ranked(action="suggestions") == {"mentors", "peers"}

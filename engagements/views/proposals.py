@@ -80,10 +80,8 @@ def render_proposal(
         "peer_candidates": page.peer_candidates(),
         "chosen_mentor": next(iter(page.chosen_ids("mentor")), ""),
         "chosen_peers": page.chosen_ids("peers"),
-        # Suggestions cost a ranking: only for the parts that show them (the mentor section
-        # says whether there are any), never for the budget redraw that runs as a count is
-        # typed.
-        **(suggestions_for(page) if partial in (None, "suggestions", "mentor", "peers") else {}),
+        # Each ranking only for the parts that show it (see RANKED).
+        **suggestions_for(page, *RANKED.get(partial, ())),
         "notice": page.notice,
         "rule_errors": page.rule_errors,
         # The goal's words redraw the mentor suggestions and, out of band, the mentor
@@ -96,29 +94,46 @@ def render_proposal(
     return render(request, f"{template}#{partial}" if partial else template, context)
 
 
-def suggestions_for(page: ProposalForms) -> dict:
-    """Mentors and peers for what the goals are about (shown without JS too)."""
+# The rankings each part of the page shows, by the part redrawn (None: the whole page).
+# The goal's words redraw both; "Who can help" says whether there are mentors to pick
+# above, so a search in it ranks the mentors, and one for peers the peers; the budget
+# redraw, run as a count is typed, neither.
+RANKED = {
+    None: ("mentors", "peers"),
+    "suggestions": ("mentors", "peers"),
+    "mentor": ("mentors",),
+    "peers": ("peers",),
+}
+
+
+def suggestions_for(page: ProposalForms, *ranked: str) -> dict:
+    """Mentors and/or peers for what the goals are about (shown without JS too)."""
+    if not ranked:
+        return {}
     text = page.goal_text()
     skills = skills_in_text(text)
     mentor = page.form.cleaned_data.get("mentor")
-    chosen_peers = page.chosen_ids("peers")
-    peers = suggest_peers(page.me, skills, mentor=mentor)
-    ranked = suggest_mentors(page.me, skills, today=page.program.today())
-    # The chosen mentor leads the list as the choice, with their reasons when they rank
-    # for these words and without when they no longer do: new words never drop a choice.
-    chosen = next((s for s in ranked if s.person == mentor), None)
-    if mentor and chosen is None:
-        chosen = Suggestion(mentor, [])
-    return {
-        "text": text,
-        "skills": skills,
-        "chosen_suggestion": chosen,
-        # Their radio is the one under "Who can help": one radio a person, so what the
-        # page shows checked is what the form sends.
-        "suggestions": [s for s in ranked if s.person != mentor],
-        "pick": True,
-        "peer_suggestions": [s for s in peers if str(s.person.pk) not in chosen_peers],
-    }
+    found = {"text": text, "skills": skills}
+    if "mentors" in ranked:
+        mentors = suggest_mentors(page.me, skills, today=page.program.today())
+        # The chosen mentor leads the list as the choice, with their reasons when they
+        # rank for these words and without when they no longer do: new words never drop
+        # a choice.
+        chosen = next((s for s in mentors if s.person == mentor), None)
+        if mentor and chosen is None:
+            chosen = Suggestion(mentor, [])
+        found |= {
+            "chosen_suggestion": chosen,
+            # Their radio is the one under "Who can help": one radio a person, so what
+            # the page shows checked is what the form sends.
+            "suggestions": [s for s in mentors if s.person != mentor],
+            "pick": True,
+        }
+    if "peers" in ranked:
+        chosen_peers = page.chosen_ids("peers")
+        peers = suggest_peers(page.me, skills, mentor=mentor)
+        found["peer_suggestions"] = [s for s in peers if str(s.person.pk) not in chosen_peers]
+    return found
 
 
 @form_action(back="engagements:detail")
