@@ -7,6 +7,7 @@ import re
 import zoneinfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
@@ -374,7 +375,13 @@ def test_every_control_of_a_drafts_page_with_and_without_javascript(
     browser_as, mentor, protege, javascript
 ):
     """A saved draft's page: Propose to the mentor, Edit draft, and Delete draft, which
-    asks once more before deleting (two clicks, without JavaScript too)."""
+    asks once more before deleting (two clicks, without JavaScript too). At midday: a
+    draft starting today is proposed the same day."""
+    with time_machine.travel(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)):
+        drafts_page_controls(browser_as, mentor, protege, javascript)
+
+
+def drafts_page_controls(browser_as, mentor, protege, javascript):
     draft = engagement_between(protege, mentor, state="draft")
     page = browser_as(protege, draft.get_absolute_url(), javascript=javascript)
     if javascript:  # axe-core is a script

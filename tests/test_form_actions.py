@@ -3,7 +3,10 @@ errors leaves the action's address in the address bar (/engagements/7/meetings/)
 reload, a bookmark or a shared link asks for it with GET: that goes back to the page
 the form is on, never to a blank "405 Method Not Allowed"."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from engagements.models import Meeting
@@ -11,6 +14,7 @@ from tests.factories import engagement_between
 
 pytestmark = pytest.mark.django_db
 
+MIDDAY = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 ENGAGEMENT_ACTIONS = ["log_meeting", "answer_invitation", "cancel", "thank", "advise", "accept"]
 ENGAGEMENT_ACTIONS += ["propose", "withdraw", "delete", "follow_on"]
 
@@ -50,6 +54,7 @@ def test_opening_an_admin_action_goes_back_to_the_programme_settings(
     assert response["Location"] == reverse("engagements:programme_settings", args=[program.pk])
 
 
+@time_machine.travel(MIDDAY, tick=False)  # a draft starting today is proposed the same day
 def test_a_saved_draft_is_proposed_from_its_own_page(as_user, protege, mentor):
     """ "Draft saved. Propose it when it is ready." — and its page has the button to."""
     draft = engagement_between(protege, mentor, state="draft")
