@@ -36,3 +36,8 @@ def test_dates_in_the_wrong_order_are_left_out_and_the_other_filters_apply(brows
         expect(page.get_by_label("Proposed until")).to_have_value("2026-11-01")
         if javascript:
             assert_accessible(page)
+        # Clear starts over: every engagement, no filter and nothing said left out.
+        page.get_by_role("link", name="Clear").click()
+        expect(page.get_by_role("heading", name="9 engagements")).to_be_visible()
+        expect(page.locator("#not-applied")).to_have_count(0)
+        expect(page.get_by_label("Proposed until")).to_have_value("")
