@@ -49,18 +49,23 @@ def change(now: int, before: int) -> dict:
 
 def headline(scope: Scope, link: Links, figures: dict) -> list[dict]:
     now, before = queries.headline(scope, figures), queries.headline(scope.previous())
-    figures = [
+    met_in = link(state=State.COMPLETED, outcome=Goal.Outcome.MET)
+    rows = [
         ("people", "People taking part", None),
         ("started", "Engagements accepted", link(state=ACCEPTED)),
         ("completed", "Completed on the agreed date", link(state=State.COMPLETED)),
-        ("goals_met", "Goals met", link(state=State.COMPLETED, outcome=Goal.Outcome.MET)),
+        ("goals_met", "Goals met", None),
         ("minutes", "Hours delivered", link(state=ACCEPTED)),
     ]
-    return [
+    shown = [
         {"key": key, "label": label, "link": url, "hours": key == "minutes"}
         | change(now[key], before[key])
-        for key, label, url in figures
+        for key, label, url in rows
     ]
+    # Goals are counted, engagements listed: an engagement can meet both its goals, so
+    # the figure names the engagements its link lists ("in 3 engagements").
+    shown[3]["within"] = {"n": figures["with_met"], "link": met_in}
+    return shown
 
 
 def participation(scope: Scope, link: Links, found: dict, groups: dict | None = None) -> dict:

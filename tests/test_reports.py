@@ -10,8 +10,9 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import formats
+from django.utils.html import escape
 
-from engagements.models import Program
+from engagements.models import Goal, Program
 from reports import folds, queries
 from tests import report_data
 from tests.report_data import NOW
@@ -319,6 +320,11 @@ def figure_links(page):
         for f in page["headline"]
         if f["key"] in ("started", "completed")
     )
+    yield from (
+        (f["label"], f["within"]["n"], f["within"]["link"])
+        for f in page["headline"]
+        if "within" in f
+    )
     yield from ((s["label"], s["n"], s["link"]) for s in page["funnel"]["stages"])
     yield from ((r["label"], r["n"], r["link"]) for r in page["funnel"]["reasons"])
     yield from ((r["label"], r["n"], r["link"]) for r in page["method"]["rows"] if r["link"])
@@ -348,6 +354,21 @@ def test_every_figure_links_to_a_list_of_exactly_its_engagements(
         assert (listed.context["total"], listed.context["more"]) == (count, False), (label, link)
         checked += 1
     assert checked >= 30
+
+
+def test_goals_met_name_the_engagements_their_link_lists(report, client, company):
+    # Both of E1's goals met: two goals, in one engagement, and the link lists that one.
+    company.e[1].goals.update(outcome=Goal.Outcome.MET)
+    client.force_login(company.admin.user)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(URL, {"period": "30d"})
+    goals = next(f for f in response.context["headline"] if f["key"] == "goals_met")
+    assert (goals["now"], goals["link"], goals["within"]["n"]) == (2, None, 1)
+    html = response.content.decode()
+    assert f'in <a href="{escape(goals["within"]["link"])}">1 engagement</a>' in html
+    with time_machine.travel(NOW, tick=False):
+        listed = client.get(goals["within"]["link"])
+    assert [e.pk for e in listed.context["page"]["rows"]] == [company.e[1].pk]
 
 
 def test_the_list_says_which_report_filters_it_shows(report, client, company):
