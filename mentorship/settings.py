@@ -375,6 +375,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # No script reads the CSRF cookie: htmx gets the token from hx-headers on <body>.
 CSRF_COOKIE_HTTPONLY = True
+# A form opened before a sign-in or sign-out: a page in the layout that says what to do.
+CSRF_FAILURE_VIEW = "mentorship.views.csrf_failure"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

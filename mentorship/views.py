@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -128,3 +129,10 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         return HttpResponse("Not a CSP report.", status=400, content_type="text/plain")
     logger.warning("csp_violation", **form.cleaned_data)
     return HttpResponse(status=204)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent with an out-of-date CSRF token (opened before a sign-in or sign-out):
+    the layout and what to do, where Django's page speaks of tokens. Django has logged
+    the reason (django.security.csrf)."""
+    return render(request, "403_csrf.html", status=403)

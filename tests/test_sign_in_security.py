@@ -72,6 +72,36 @@ def test_the_admin_login_hands_over_to_the_sign_in_page_with_two_factor(
 def test_a_colleague_who_is_not_staff_is_turned_away_from_the_admin(as_user, protege):
     client = as_user(protege)
     assert client.get(reverse("admin:login")).status_code == 403
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    page = response.content.decode()
+    # In the layout, saying why and where to go; a programme's links only to its admins.
+    assert "The site administration is for the people who run this installation" in page
+    assert f"{protege.email} is not one of them" in page
+    assert 'href="/"' in page and reverse("reports:report") not in page
+
+
+def test_a_programme_admin_turned_away_from_the_admin_is_shown_their_programme(as_user, admin):
+    response = as_user(admin).get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert f'href="{reverse("reports:report")}"' in response.content.decode()
+
+
+def test_a_form_out_of_date_says_what_to_do_and_changes_nothing(protege):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(protege.user)
+    client.get(reverse("engagements:home"))  # a page, and its token in the cookie
+    before = protege.user.password
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": "x-New-pass-9876", "password2": "x-New-pass-9876"},
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form was out of date, and nothing was changed" in page
+    assert "Go back: what you typed is usually still there" in page
+    protege.user.refresh_from_db()
+    assert protege.user.password == before
 
 
 def per_ip_limit(action: str) -> int:
