@@ -232,6 +232,26 @@ def test_a_proposal_breaking_a_rule_is_refused_and_nothing_is_saved(
     assert (Engagement.objects.count(), Notification.objects.count()) == before
 
 
+def test_a_new_proposal_refused_by_a_rule_stays_new_and_goes_on_the_next_try(
+    protege, mentor, as_user
+):
+    # The form is complete; the rule refuses (the mentor is full). The draft saved in the
+    # same transaction is rolled back: the page must not post to it next time.
+    at_capacity(mentor, protege)
+    other = EmployeeFactory(full_name="Omar Other", mentoring_capacity=2)
+    client = as_user(protege)
+    before = Engagement.objects.count()
+    refused = client.post(NEW, proposal(mentor))
+    assert "Daniel Okafor is at capacity" in refused.content.decode()
+    assert (refused.context["engagement"], refused.context["form_url"]) == (None, NEW)
+    assert f'action="{NEW}"' in refused.content.decode()
+    assert Engagement.objects.count() == before
+
+    proposed = client.post(NEW, proposal(other))
+    assert proposed.status_code == 302
+    assert Engagement.objects.get(protege=protege).mentor == other
+
+
 def test_the_server_refuses_a_guard_even_without_the_form(protege, mentor):
     from engagements import proposals
 

@@ -47,12 +47,15 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             # One transaction: a refused proposal leaves the draft as it was (the page
             # shows what was typed, with the reasons).
             with transaction.atomic():
-                engagement = proposals.save_draft(data, protege=me, engagement=engagement)
+                saved = proposals.save_draft(data, protege=me, engagement=engagement)
                 if page.proposing:
-                    proposals.propose(engagement, by=me)
+                    proposals.propose(saved, by=me)
         except proposals.ProposalError as exc:
+            # The page stays what it was: a new proposal is not the draft rolled back
+            # with the refusal (its id no longer exists, or later is someone else's).
             page.add_rule_errors(exc.errors)
         else:
+            engagement = saved
             if page.proposing:
                 messages.success(request, f"Proposed to {data.mentor.full_name}. You'll hear here.")
             else:
