@@ -97,6 +97,8 @@ def _context(n: Notification) -> dict:
         "engagement": e,
         "actor": n.actor,
         "engagement_url": absolute(e.get_absolute_url()),
+        # A message some kinds send the protégé and the peers alike says different things.
+        "to_protege": n.recipient_id == e.protege_id,
     }
 
 
@@ -130,12 +132,11 @@ def accepted(n: Notification) -> EmailMultiAlternatives:
 
 
 def expired(n: Notification) -> EmailMultiAlternatives:
-    others = others_who_could_help(n.engagement, now=n.created_at)
-    ctx = {
-        **_context(n),
-        "others": [(s, absolute(s.person.get_absolute_url())) for s in others],
-        "new_url": absolute(reverse("engagements:new")),
-    }
+    ctx = _context(n)
+    if ctx["to_protege"]:  # whom to ask instead: the protégé's question, not the peers'
+        others = others_who_could_help(n.engagement, now=n.created_at)
+        ctx["others"] = [(s, absolute(s.person.get_absolute_url())) for s in others]
+        ctx["new_url"] = absolute(reverse("engagements:new"))
     return make_message("expired", n.recipient, ctx, msgid=message_id(n))
 
 

@@ -114,7 +114,8 @@ RULES: dict[Verb, Rule] = {
         [State.PROPOSED],
         [M],
         to=State.DECLINED,
-        tells=((Audience.PROTEGE, Kind.DECLINED),),
+        # The peers too: their invitation goes with it ("not going ahead").
+        tells=((Audience.PROTEGE, Kind.DECLINED), (Audience.INVITED_PEERS, Kind.DECLINED)),
         refusal="Only the mentor can decline this proposal.",
         settles=(Kind.PROPOSAL_RECEIVED, Kind.REMIND_UNANSWERED),
     ),
@@ -129,7 +130,7 @@ RULES: dict[Verb, Rule] = {
         [State.PROPOSED],
         [Role.SYSTEM],
         to=State.EXPIRED,
-        tells=((Audience.PROTEGE, Kind.EXPIRED),),
+        tells=((Audience.PROTEGE, Kind.EXPIRED), (Audience.INVITED_PEERS, Kind.EXPIRED)),
         refusal="A proposal expires by itself when nobody answers in time.",
     ),
     Verb.COMPLETE: _rule(

@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
-from engagements import emails
+from engagements import emails, transitions
 from engagements.models import Engagement, Notification, NotificationPreference
-from tests.factories import engagement_between
+from tests.factories import EmployeeFactory, engagement_between
 
 pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
@@ -109,6 +109,35 @@ def test_the_settings_page_chooses_the_digest(mentor, as_user):
     assert client.get("/engagements/notifications/settings/").status_code == 200
     client.post("/engagements/notifications/settings/", {"reminders": "digest"})
     assert NotificationPreference.reminders_for(mentor.pk) == "digest"
+
+
+def test_peers_hear_that_a_declined_or_expired_proposal_is_not_going_ahead(protege, mentor, peer):
+    invited = EmployeeFactory(full_name="Ivy Invited")
+    declined = engagement_between(protege, mentor, state="proposed", peers=[peer, invited])
+    transitions.answer_invitation(declined, by=peer, join=True)
+    transitions.decline(declined, by=mentor, reason="not_now", message="Sorry Priya, not now.")
+    expired = engagement_between(protege, mentor, state="proposed", peers=[peer], title="Pricing")
+    transitions.expire(expired)
+
+    told = Notification.objects.filter(kind__in=[Kind.DECLINED, Kind.EXPIRED])
+    assert set(told.values_list("engagement", "recipient", "kind")) == {
+        (declined.pk, protege.pk, Kind.DECLINED),
+        (declined.pk, peer.pk, Kind.DECLINED),
+        (declined.pk, invited.pk, Kind.DECLINED),
+        (expired.pk, protege.pk, Kind.EXPIRED),
+        (expired.pk, peer.pk, Kind.EXPIRED),
+    }
+    to_peer = email_for(Kind.DECLINED, invited)
+    assert to_peer.subject == "Not going ahead: Negotiating agency contracts"
+    assert "Priya Patel's proposal you were invited to join" in to_peer.body
+    assert "Sorry Priya" not in to_peer.body  # the mentor wrote that to the protégé
+    to_protege = email_for(Kind.DECLINED, protege)
+    assert to_protege.subject.startswith("Daniel can't mentor you this time")
+    assert "Sorry Priya, not now." in to_protege.body
+    expired_for_peer = email_for(Kind.EXPIRED, peer)
+    assert expired_for_peer.subject == "Not going ahead: Pricing"
+    assert "Propose again" not in expired_for_peer.body
+    assert "Propose again" in email_for(Kind.EXPIRED, protege).body
 
 
 def test_every_kind_of_notification_renders_with_absolute_links(protege, mentor, settings):
