@@ -74,7 +74,7 @@ class MeetingForm(forms.ModelForm):
         labels = {"held_on": "Date", "minutes": "Minutes", "note": "Private note"}
         widgets = {
             "held_on": DateInput,
-            "minutes": forms.NumberInput(attrs={"step": 5}),
+            "minutes": forms.NumberInput,  # any whole minutes: what is left may be 12
             "note": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {"note": "Only the people in this engagement can read it."}
@@ -82,7 +82,10 @@ class MeetingForm(forms.ModelForm):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label="Why are you cancelling?", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+        label="Why are you cancelling?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        error_messages={"required": "Say why you are cancelling: the other side deserves to know."},
     )
 
 

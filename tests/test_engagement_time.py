@@ -63,3 +63,37 @@ def test_a_cancelled_engagement_shows_the_time_used_and_nothing_left(as_user, pr
     engagement = engagement_between(protege, mentor, state="cancelled")
     panel = time_panel(as_user(protege).get(engagement.get_absolute_url()).content.decode())
     assert "used of 4 h" in panel and "left" not in panel
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_last_minutes_of_the_budget_are_offered_then_the_form_says_it_is_used_up(
+    as_user, protege, mentor
+):
+    today = programme_today()
+    engagement = engagement_between(protege, mentor, state="active", days=14)  # 4 h budget
+    client = as_user(mentor)
+    log = reverse("engagements:log_meeting", args=[engagement.pk])
+    assert client.post(log, {"held_on": today.isoformat(), "minutes": "228"}).status_code == 302
+    panel = time_panel(client.get(engagement.get_absolute_url()).content.decode())
+    # 12 minutes left: offered as they are, and any whole minutes may be typed.
+    assert 'name="minutes" value="12"' in panel and "step=" not in panel
+    assert client.post(log, {"held_on": today.isoformat(), "minutes": "12"}).status_code == 302
+    panel = time_panel(client.get(engagement.get_absolute_url()).content.decode())
+    assert "The hours budget is used up, so no more meetings can be logged" in panel
+    assert "Log a meeting" not in panel
+    assert sum(Meeting.objects.values_list("minutes", flat=True)) == 240
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_cancellation_without_a_reason_opens_the_panel_with_the_message(as_user, protege, mentor):
+    engagement = engagement_between(protege, mentor, state="active", days=14)
+    response = as_user(protege).post(
+        reverse("engagements:cancel", args=[engagement.pk]), {"reason": "   "}
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    panel = html[html.index("Cancel this engagement") - 200 : html.index("Cancel engagement</")]
+    assert '<details class="panel" open>' in panel
+    assert "Say why you are cancelling: the other side deserves to know." in panel
+    engagement.refresh_from_db()
+    assert engagement.state == "active"

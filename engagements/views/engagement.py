@@ -60,15 +60,18 @@ def render_detail(
     # A meeting is logged for a day of the engagement, never one after today: the form
     # offers today, or the last day once it has ended.
     day = min(today, engagement.end_date) if engagement.end_date else today
+    spent = time_spent(engagement, today)
+    # An hour, or what is left of the budget when less: the last 12 minutes can be logged.
+    minutes = min(60, spent["left_minutes"])
     context = {
         "access": access,
         "can": access.can,
         "engagement": engagement,
         "goals": goals,
-        **time_spent(engagement, today),
+        **spent,
         "events": _EVENTS.all(engagement.pk),
         "wrap_up": engagement.wrap_up_or_none,
-        "meeting_form": meeting_form or MeetingForm(initial={"held_on": day, "minutes": 60}),
+        "meeting_form": meeting_form or MeetingForm(initial={"held_on": day, "minutes": minutes}),
         "thank_form": thank_form or ThankYouForm(goals=goals),
         "advice_form": advice_form or AdviceForm(),
         "cancel_form": cancel_form or CancelForm(),
