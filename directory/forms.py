@@ -144,7 +144,9 @@ class EmployeeImportForm(forms.Form):
         label="Employee list (CSV, UTF-8)",
         help_text="Columns: email, full_name, and optionally title, department, location, "
         "manager_email, level, skills, interests (separated by ;), bio, linkedin_url, "
-        "time_zone, open_to_mentoring, mentoring_capacity, active. "
+        "time_zone, open_to_mentoring, mentoring_capacity, active. A column left out of "
+        "the file is left unchanged for people already in the directory; an empty cell "
+        "clears its value (or sets its default). "
         f"This page takes files up to {MAX_MB} MB; over {MAX_ROWS:,} employees are imported "
         "in the background while you watch. Bigger files: manage.py import_employees.",
     )

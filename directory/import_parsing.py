@@ -31,19 +31,20 @@ OPTIONAL_COLUMNS = [
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"0", "false", "no", "n"}
-# The scalar fields an import sets; compared to tell "updated" from "unchanged".
-FIELDS = [
-    "full_name",
-    "title",
-    "location",
-    "level",
-    "bio",
-    "linkedin_url",
-    "time_zone",
-    "open_to_mentoring",
-    "mentoring_capacity",
-    "is_active",
-]
+# The scalar fields an import sets, each with its column; compared to tell "updated" from
+# "unchanged".
+FIELDS = {
+    "full_name": "full_name",
+    "title": "title",
+    "location": "location",
+    "level": "level",
+    "bio": "bio",
+    "linkedin_url": "linkedin_url",
+    "time_zone": "time_zone",
+    "open_to_mentoring": "open_to_mentoring",
+    "mentoring_capacity": "mentoring_capacity",
+    "is_active": "active",
+}
 # The longest value each column's database field holds; longer would fail in the
 # database ("value too long") after the file had been judged good.
 MAX_LENGTHS = {
@@ -70,17 +71,23 @@ validate_url = URLValidator(schemes=["https", "http"])
 # bound each one (and to stay under SQLite's limit on query parameters).
 BATCH_SIZE = 5000
 BATCH_VALUES = 100_000
+# A first import may create hundreds of departments; the message names a few.
+NAMES_SHOWN = 20
 
 
 @dataclass(slots=True)
 class Row:
+    """One person's row. A column the file leaves out is left out here too (None, or
+    missing from `values`), so the import leaves that value alone for people already in
+    the directory; an empty cell is a value (blank, none or the default)."""
+
     line: int
     email: str
-    manager_email: str
+    manager_email: str | None
     values: dict
-    department: str
-    skills: list[str]
-    interests: list[str]
+    department: str | None
+    skills: list[str] | None
+    interests: list[str] | None
 
 
 @dataclass
@@ -89,10 +96,28 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Created by the import, in file order: a new one is often a typo.
+    new_departments: list[str] = field(default_factory=list)
+    new_skills: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def summary(self) -> str:
+        """The counts, and the departments and skills the import created, by name."""
+        text = f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged."
+        for label, names in [
+            ("New departments", self.new_departments),
+            ("New skills", self.new_skills),
+        ]:
+            if names:
+                shown = [_show(name) for name in names[:NAMES_SHOWN]]
+                if len(names) > NAMES_SHOWN:
+                    shown.append(f"and {len(names) - NAMES_SHOWN:,} more")
+                text += f" {label}: {', '.join(shown)}."
+        return text
 
 
 def _show(value: str, limit: int = 60) -> str:
@@ -352,4 +377,14 @@ def _row(
         ),
         "is_active": _bool(get("active"), True, "active", problems),
     }
-    return Row(line, email, manager_email, values, department, skills, interests)
+    # The checks above read a column the file leaves out as empty; the row keeps only
+    # the file's columns.
+    return Row(
+        line,
+        email,
+        manager_email if "manager_email" in index else None,
+        {name: value for name, value in values.items() if FIELDS[name] in index},
+        department if "department" in index else None,
+        skills if "skills" in index else None,
+        interests if "interests" in index else None,
+    )

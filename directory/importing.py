@@ -94,7 +94,10 @@ def check_managers(rows: list[Row], result: ImportResult) -> None:
 
     def manager_of(email: str) -> str:
         row = in_file.get(email)
-        return row.manager_email if row else directory.get(email) or ""
+        # A file without the manager_email column keeps everyone's manager.
+        if row and row.manager_email is not None:
+            return row.manager_email
+        return directory.get(email) or ""
 
     for row in rows:
         boss = row.manager_email
@@ -124,10 +127,14 @@ def check_managers(rows: list[Row], result: ImportResult) -> None:
 @transaction.atomic
 def save(rows: list[Row], result: ImportResult) -> None:
     now = timezone.now()
-    departments = _get_or_create_named(Department, (row.department for row in rows))
-    skills = _get_or_create_named(Skill, (n for row in rows for n in row.skills + row.interests))
+    departments, result.new_departments = _get_or_create_named(
+        Department, (row.department for row in rows)
+    )
+    skills, result.new_skills = _get_or_create_named(
+        Skill, (n for row in rows for n in [*(row.skills or ()), *(row.interests or ())])
+    )
     emails = {row.email for row in rows}
-    looked_up = emails | {row.manager_email for row in rows} - {""}
+    looked_up = emails | {row.manager_email for row in rows} - {"", None}
     # By lowercased email. Imported addresses are stored lowercased, so the unique index
     # finds them; the few people added by hand with capitals take one more query.
     known: dict[str, Employee] = {}
@@ -138,6 +145,8 @@ def save(rows: list[Row], result: ImportResult) -> None:
         if employee.email.lower() in looked_up:
             known.setdefault(employee.email.lower(), employee)
 
+    # A column the file leaves out is None (or missing from row.values): new people
+    # get the model's defaults, people already here keep what they have.
     new: list[Employee] = []
     changed: dict[int, Employee] = {}
     for row in rows:
@@ -153,31 +162,48 @@ def save(rows: list[Row], result: ImportResult) -> None:
                     **row.values,
                 )
             )
-        elif employee.department_id != department_id or any(
-            getattr(employee, name) != value for name, value in row.values.items()
-        ):
-            employee.department_id = department_id
-            for name, value in row.values.items():
+            continue
+        wanted = dict(row.values)
+        if row.department is not None:
+            wanted["department_id"] = department_id
+        if any(getattr(employee, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
                 setattr(employee, name, value)
             changed[employee.pk] = employee
 
     ids = {email: employee.pk for email, employee in known.items()}
-    _create(new, {row.email: row.manager_email for row in rows}, ids)
+    _create(new, {row.email: row.manager_email or "" for row in rows}, ids)
     for row in rows:
         employee = known.get(row.email)
-        if employee and employee.manager_id != ids.get(row.manager_email):
+        if row.manager_email is None or employee is None:
+            continue
+        if employee.manager_id != ids.get(row.manager_email):
             employee.manager_id = ids.get(row.manager_email)
             changed[employee.pk] = employee
 
     old = {known[email].pk: known[email] for email in emails if email in known}
     for attr in ("skills", "interests"):
-        wanted = {ids[row.email]: {skills[n.lower()] for n in getattr(row, attr)} for row in rows}
-        relinked = _replace_links(getattr(Employee, attr).through, wanted, list(old))
+        wanted_links = {
+            ids[row.email]: {skills[n.lower()] for n in getattr(row, attr)}
+            for row in rows
+            if getattr(row, attr) is not None
+        }
+        if not wanted_links:
+            continue
+        relinked = _replace_links(getattr(Employee, attr).through, wanted_links, list(old))
         changed.update((pk, old[pk]) for pk in relinked if pk in old)
 
     for employee in changed.values():
         employee.updated_at = now
-    _update(list(changed.values()), [*FIELDS, "department", "manager", "updated_at"])
+    # Only the file's columns are written (every row has the same ones): writing back
+    # the others would undo a profile edited since they were read.
+    first = rows[0]
+    written = [*first.values]
+    if first.department is not None:
+        written.append("department")
+    if first.manager_email is not None:
+        written.append("manager")
+    _update(list(changed.values()), [*written, "updated_at"])
 
     touched = [*(e.pk for e in new), *changed]
     for chunk in _batches(touched):
@@ -304,9 +330,9 @@ def _unnest(fields: list) -> str:
     return "unnest(" + ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields) + ")"
 
 
-def _get_or_create_named(model, names: Iterable[str]) -> dict[str, int]:
+def _get_or_create_named(model, names: Iterable[str | None]) -> tuple[dict[str, int], list[str]]:
     """Department or Skill ids by lowercased name, creating the missing ones in bulk
-    with slugs unique among those already taken."""
+    with slugs unique among those already taken; and the names created."""
     ids, slugs = {}, set()
     for pk, name, slug in model.objects.values_list("pk", "name", "slug"):
         ids.setdefault(name.lower(), pk)
@@ -325,4 +351,4 @@ def _get_or_create_named(model, names: Iterable[str]) -> dict[str, int]:
         new.append(model(name=name, slug=slug))
     for item in model.objects.bulk_create(new, batch_size=BATCH_SIZE):
         ids[item.name.lower()] = item.pk
-    return ids
+    return ids, list(missing.values())

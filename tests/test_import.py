@@ -3,13 +3,15 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from directory import tasks
 from directory.forms import EmployeeImportForm
-from directory.models import Employee, ImportRun, Skill
+from directory.importing import import_employees_csv
+from directory.models import Department, Employee, ImportRun, Skill
 from directory.search import search_employees
 from tests.factories import EmployeeFactory
 
@@ -286,6 +288,147 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
         call_command("import_employees", str(tmp_path / "nope.csv"))
 
 
+# Every column: Ana as a re-import of part of the file must leave her.
+EVERY_COLUMN = (
+    "email,full_name,title,department,location,manager_email,level,skills,interests,bio,"
+    "linkedin_url,time_zone,open_to_mentoring,mentoring_capacity,active\n"
+    "bo@example.com,Bo Berg,Manager,Engineering,Berlin,,5,Leadership,,,,,,,\n"
+    "ana@example.com,Ana Lima,Engineer,Engineering,Lisbon,bo@example.com,3,Python;Go,"
+    "Kubernetes,Runs the platform.,https://www.linkedin.com/in/ana,Europe/Lisbon,no,4,yes\n"
+)
+
+
+def ana_as_imported() -> dict:
+    ana = Employee.objects.get(email="ana@example.com")
+    return {
+        "department": ana.department.name,
+        "location": ana.location,
+        "manager": ana.manager.email,
+        "level": ana.level,
+        "skills": sorted(s.name for s in ana.skills.all()),
+        "interests": [s.name for s in ana.interests.all()],
+        "bio": ana.bio,
+        "linkedin_url": ana.linkedin_url,
+        "time_zone": ana.time_zone,
+        "open_to_mentoring": ana.open_to_mentoring,
+        "mentoring_capacity": ana.mentoring_capacity,
+    }
+
+
+def test_columns_left_out_of_the_file_are_left_unchanged(tmp_path):
+    import_file(tmp_path, EVERY_COLUMN)
+    before = ana_as_imported()
+    out, _ = import_file(tmp_path, "email,full_name,title\nana@example.com,Ana Lima,Lead\n")
+    assert "0 new, 1 updated, 0 unchanged" in out
+    ana = Employee.objects.get(email="ana@example.com")
+    assert ana.title == "Lead" and ana.is_active
+    assert (
+        ana_as_imported()
+        == before
+        == {
+            "department": "Engineering",
+            "location": "Lisbon",
+            "manager": "bo@example.com",
+            "level": 3,
+            "skills": ["Go", "Python"],
+            "interests": ["Kubernetes"],
+            "bio": "Runs the platform.",
+            "linkedin_url": "https://www.linkedin.com/in/ana",
+            "time_zone": "Europe/Lisbon",
+            "open_to_mentoring": False,
+            "mentoring_capacity": 4,
+        }
+    )
+
+
+def test_a_leaver_file_deactivates_without_wiping_what_people_typed(tmp_path):
+    import_file(tmp_path, EVERY_COLUMN)
+    Employee.objects.filter(email="ana@example.com").update(bio="I typed this myself.")
+    out, _ = import_file(tmp_path, "email,full_name,active\nana@example.com,Ana Lima,no\n")
+    assert "0 new, 1 updated, 0 unchanged" in out
+    ana = Employee.objects.get(email="ana@example.com")
+    assert not ana.is_active
+    assert ana.bio == "I typed this myself."
+    assert ana.department.name == "Engineering" and ana.manager.email == "bo@example.com"
+
+
+def test_a_partial_file_that_matches_the_directory_changes_nothing(tmp_path):
+    import_file(tmp_path, EVERY_COLUMN)
+    before = list(Employee.objects.order_by("pk").values())
+    out, _ = import_file(tmp_path, "email,full_name,location\nana@example.com,Ana Lima,Lisbon\n")
+    assert "0 new, 0 updated, 1 unchanged" in out
+    assert list(Employee.objects.order_by("pk").values()) == before
+
+
+def test_an_empty_cell_in_a_column_the_file_has_still_clears_it(tmp_path):
+    import_file(tmp_path, EVERY_COLUMN)
+    out, _ = import_file(
+        tmp_path,
+        "email,full_name,department,manager_email,level,skills,interests,bio,time_zone,"
+        "open_to_mentoring,mentoring_capacity\nana@example.com,Ana Lima,,,,,,,,,\n",
+    )
+    assert "0 new, 1 updated, 0 unchanged" in out
+    ana = Employee.objects.get(email="ana@example.com")
+    assert ana.department is None and ana.manager is None
+    assert not ana.skills.exists() and not ana.interests.exists()
+    assert ana.bio == "" and ana.level == 1 and ana.time_zone == settings.DEFAULT_TIME_ZONE
+    assert ana.open_to_mentoring and ana.mentoring_capacity == 2
+    # Left out of that file, so kept.
+    assert ana.location == "Lisbon" and ana.linkedin_url == "https://www.linkedin.com/in/ana"
+
+
+def test_new_people_in_a_partial_file_get_the_defaults(tmp_path):
+    import_file(tmp_path, EVERY_COLUMN)
+    out, _ = import_file(
+        tmp_path,
+        "email,full_name,title\nana@example.com,Ana Lima,Engineer\n"
+        "dee@example.com,Dee Diaz,Designer\n",
+    )
+    assert "1 new, 0 updated, 1 unchanged" in out
+    dee = Employee.objects.get(email="dee@example.com")
+    assert dee.title == "Designer" and dee.department is None and dee.manager is None
+    assert dee.level == 1 and dee.time_zone == settings.DEFAULT_TIME_ZONE and dee.bio == ""
+    assert dee.open_to_mentoring and dee.mentoring_capacity == 2 and dee.is_active
+    assert not dee.skills.exists() and not dee.interests.exists()
+
+
+def test_the_result_names_the_departments_and_skills_the_import_created(tmp_path):
+    import_file(tmp_path, EVERY_COLUMN)
+    result = import_employees_csv(
+        b"email,full_name,department,skills,interests\n"
+        b"ana@example.com,Ana Lima,Brand New Dept,Python;Underwater basket weaving,Knitting\n"
+        b"bo@example.com,Bo Berg,Engineering,Leadership,knitting\n"
+    )
+    assert result.ok
+    assert result.new_departments == ["Brand New Dept"]
+    assert result.new_skills == ["Underwater basket weaving", "Knitting"]
+    assert result.summary == (
+        "0 new, 2 updated, 0 unchanged. New departments: Brand New Dept. "
+        "New skills: Underwater basket weaving, Knitting."
+    )
+    assert Department.objects.filter(name="Brand New Dept").exists()
+
+
+def test_the_command_names_the_departments_and_skills_it_created(tmp_path):
+    out, _ = import_file(
+        tmp_path, "email,full_name,department,skills\nana@example.com,Ana,Brand New Dept,Go\n"
+    )
+    assert "1 new, 0 updated, 0 unchanged. New departments: Brand New Dept. New skills: Go." in out
+
+
+def test_the_result_names_nothing_new_when_nothing_was_created(tmp_path):
+    import_file(tmp_path, EVERY_COLUMN)
+    result = import_employees_csv(EVERY_COLUMN.encode())
+    assert result.summary == "0 new, 0 updated, 2 unchanged."
+
+
+def test_the_result_names_a_few_of_many_new_departments():
+    rows = "".join(f"p{i}@example.com,P,Dept {i:02}\n" for i in range(25))
+    result = import_employees_csv(("email,full_name,department\n" + rows).encode())
+    assert len(result.new_departments) == 25
+    assert result.summary.endswith("Dept 18, Dept 19, and 5 more.")
+
+
 class TestUploadPage:
     url = reverse("directory:import")
 
@@ -300,6 +443,14 @@ class TestUploadPage:
         assert "Imported: 3 new, 0 updated, 0 unchanged." in page.content.decode()
         assert Employee.objects.filter(email__endswith="@example.com").count() == 4
 
+    def test_the_upload_names_the_departments_and_skills_it_created(self, admin, as_user):
+        response = self.upload(
+            as_user(admin),
+            "email,full_name,department,skills\nana@example.com,Ana,Brand New Dept,Go;Wevaing\n",
+        )
+        page = as_user(admin).get(response["Location"]).content.decode()
+        assert "New departments: Brand New Dept. New skills: Go, Wevaing." in page
+
     def test_a_bad_upload_lists_every_problem_and_imports_nothing(self, admin, as_user):
         count = Employee.objects.count()
         response = self.upload(as_user(admin), BAD_CASES["manager cycle"][0])
@@ -312,6 +463,10 @@ class TestUploadPage:
     def test_a_wrongly_encoded_upload_says_how_to_fix_it(self, admin, as_user):
         response = self.upload(as_user(admin), "email,full_name\nå@x.com,Åse\n".encode("utf-16"))
         assert "not UTF-8" in response.content.decode()
+
+    def test_the_page_says_that_columns_left_out_are_left_unchanged(self, admin, as_user):
+        html = as_user(admin).get(self.url).content.decode()
+        assert "A column left out of the file is left unchanged" in html
 
     def test_the_page_says_how_big_a_file_it_takes_and_where_bigger_ones_go(self, admin, as_user):
         html = as_user(admin).get(self.url).content.decode()

@@ -148,11 +148,7 @@ def import_employees(request: HttpRequest) -> HttpResponse:
             return redirect("directory:import_run", pk=run.pk)
         result = import_employees_csv(upload.read())
         if result.ok:
-            messages.success(
-                request,
-                f"Imported: {result.created} new, {result.updated} updated, "
-                f"{result.unchanged} unchanged.",
-            )
+            messages.success(request, f"Imported: {result.summary}")
             return redirect("directory:import")
     return render(request, "directory/import.html", {"form": form, "result": result})
 

@@ -24,7 +24,4 @@ class Command(BaseCommand):
                 f"{len(result.errors)} problem(s) found; nothing was imported. "
                 "Fix the rows above and run the import again."
             )
-        self.stdout.write(
-            f"Imported {file}: {result.created} new, {result.updated} updated, "
-            f"{result.unchanged} unchanged."
-        )
+        self.stdout.write(f"Imported {file}: {result.summary}")
