@@ -118,8 +118,9 @@ def mentor_refusal(mentor: Employee, *, protege: Employee, today: dt.date) -> st
             f"{mentor.snoozed_until:%-d %B %Y}. Try someone else, or ask again then."
         )
     return (
-        f"{mentor.full_name} is at capacity ({mentor.mentoring_capacity} engagements "
-        "at a time). Try someone else, or later."
+        f"{mentor.full_name} is at capacity ({mentor.mentoring_capacity} engagement"
+        f"{'s' if mentor.mentoring_capacity != 1 else ''} at a time). Try someone else, "
+        "or later."
     )
 
 

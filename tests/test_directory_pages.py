@@ -41,6 +41,21 @@ def test_a_profile_says_when_someone_is_not_mentoring(mentor, protege, as_user):
     mentor.save()
     html = as_user(protege).get(mentor.get_absolute_url()).content.decode()
     assert "Not mentoring now" in html
+    # No button into a proposal that would be refused: where to look instead.
+    assert "Propose a micro-engagement" not in html
+    note = html[html.index('id="not-taking"') : html.index("</p>", html.index('id="not-taking"'))]
+    assert "Not mentoring now." in note
+    link = 'href="/directory/?skill=enterprise-sales">Find another mentor for Enterprise sales'
+    assert link in note
+
+
+def test_a_profile_of_a_mentor_at_capacity_offers_no_proposal(mentor, protege, as_user):
+    type(mentor).objects.filter(pk=mentor.pk).update(mentoring_capacity=1, mentoring_load=1)
+    html = as_user(protege).get(mentor.get_absolute_url()).content.decode()
+    assert "Propose a micro-engagement" not in html and "At capacity." in html
+    type(mentor).objects.filter(pk=mentor.pk).update(mentoring_load=0)
+    html = as_user(protege).get(mentor.get_absolute_url()).content.decode()
+    assert f"/engagements/new/?mentor={mentor.pk}" in html
 
 
 def test_people_who_left_have_no_profile(protege, mentor, as_user):
@@ -127,7 +142,12 @@ def test_production_settings_pass_the_deploy_check():
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-random-enough-1234",
         "DEBUG": "false",
-        "ALLOWED_HOSTS": "mentoring.example.com",
+        "ALLOWED_HOSTS": "mentoring.acme.co.uk",
+        # Without these the deploy check names each default left (tests/test_deploy_checks.py).
+        "SITE_URL": "https://mentoring.acme.co.uk",
+        "COMPANY_DOMAINS": "acme.co.uk",
+        "EMAIL_HOST": "smtp.acme.co.uk",
+        "DEFAULT_FROM_EMAIL": "Micro-mentoring <mentoring@acme.co.uk>",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
