@@ -24,6 +24,13 @@ def activity_rows(page: Page):
     return page.locator("#activities .activity-row")
 
 
+def assert_at_top_of_the_screen(page: Page, selector: str) -> None:
+    """A page reloaded without JavaScript at the section whose button was pressed (at
+    the top of the screen, or as near as the end of the page lets it be)."""
+    top = page.locator(selector).bounding_box()["y"]
+    assert -2 < top < page.viewport_size["height"] / 3, f"{selector} is {top} px down"
+
+
 def choose_role_and_dates_then_propose(page: Page, *, javascript: bool) -> None:
     """The rest of a proposal (a role, three weeks from tomorrow), checked for
     accessibility with JavaScript on, proposed, and shown as proposed."""
@@ -53,6 +60,9 @@ def test_plan_two_more_activities_remove_one_watch_the_total_and_propose(
     fill_goal(page, 1, "Prepare a renewal negotiation", "The mentor approves my plan")
     page.get_by_role("button", name="+ Add an activity").click()
     expect(activity_rows(page)).to_have_count(2)
+    if not javascript:  # the page comes back where its button was, not at its top
+        expect(page).to_have_url(re.compile("#activities$"))
+        assert_at_top_of_the_screen(page, "#activities")
     second = activity_rows(page).nth(1)
     second.get_by_label("How many").fill("1")
     second.get_by_label("Activity", exact=True).select_option("shadow")
@@ -121,6 +131,8 @@ def test_find_a_mentor_and_a_peer_by_name_and_propose_with_them(
         else:
             box.fill(text)
             page.locator(section).get_by_role("button", name="Find").click()
+            expect(page).to_have_url(re.compile(f"{section}$"))
+            assert_at_top_of_the_screen(page, section)
 
     find("#mentor", "Find a mentor by name or skill", "okafr")
     page.locator("#mentor").get_by_role("radio", name=re.compile("Daniel Okafor")).check()
