@@ -309,9 +309,30 @@ def test_every_control_of_the_inbox_cards_with_and_without_javascript(
     if not javascript:
         expect(page.get_by_role("heading", level=1)).to_have_text("Decline gracefully")
     expect(where.get_by_role("radio", name="Another reason")).to_be_checked()
-    where.get_by_label("Message to the protégé").fill("Kenji knows agencies far better.")
+    message = where.get_by_label("Message to the protégé")
+    message.fill("Kenji knows agencies far better.")
     expect(page.locator(offered)).to_have_count(1)  # on the decline page too, without JS
-    where.get_by_label("Suggest another mentor (optional)").fill(colleague.email)
+    suggested = where.get_by_label("Suggest another mentor (optional)")
+
+    # Suggesting oneself is refused by the workflow's rule: beside the field, with the
+    # box still open and everything typed still there.
+    suggested.fill(mentor.email)
+    where.get_by_role("button", name="Decline with this message").click()
+    refusal = where.locator(".field-error", has=page.get_by_label("Suggest another mentor"))
+    expect(refusal).to_contain_text("Suggest someone other than yourself or the protégé.")
+    if javascript:
+        expect(card.locator("details.decline-box")).to_have_attribute("open", "")
+        expect(card.get_by_role("alert")).to_have_count(0)  # not repeated atop the card
+        page.screenshot(path="/tmp/inbox-refused-decline.png", full_page=True)
+    else:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Decline gracefully")
+    expect(where.get_by_role("radio", name="Another reason")).to_be_checked()
+    expect(message).to_have_value("Kenji knows agencies far better.")
+    expect(suggested).to_have_value(mentor.email)
+    second.refresh_from_db()
+    assert second.state == Engagement.State.PROPOSED
+
+    suggested.fill(colleague.email)
     where.get_by_role("button", name="Decline with this message").click()
     if javascript:
         expect(card).to_contain_text("You declined, with: “Kenji knows agencies far better.”")

@@ -244,7 +244,9 @@ def test_the_inbox_and_a_profile_read_what_their_querysets_read(protege, mentor,
         Engagement.objects.for_mentor(mentor)
         .proposed()
         .for_cards(mentors_known=True)
+        .select_related("program")
         .defer(*shown_only("protege", Employee, "full_name", "title", "department"))
+        .defer(*shown_only("program", Program, "time_zone"))
         .order_by("proposed_at", "pk")
     )
     assert [snapshot(e) for e in _WAITING.all(mentor.pk)] == [snapshot(e) for e in orm_waiting]

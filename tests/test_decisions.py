@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from engagements.models import Engagement, Event, Notification
+from engagements import transitions
+from engagements.models import Engagement, Event, Notification, Program
 from engagements.tokens import make_token
 from engagements.views.decisions import DECLINE_FIELDS, decline_form
 from tests.factories import PASSWORD, EmployeeFactory, engagement_between
@@ -186,6 +187,116 @@ def test_an_unknown_suggested_mentor_is_explained(protege, mentor, as_user):
     assert engagement.state == Engagement.State.PROPOSED
 
 
+SELF_SUGGESTED = "Suggest someone other than yourself or the protégé."
+TYPED = "Kenji knows agencies far better."
+
+
+def typed_decline(suggested: str) -> dict:
+    return {"reason": "other", "message": TYPED, "suggested_mentor": suggested}
+
+
+def field_around(html: str, field_id: str) -> str:
+    """The field's own box (templates/directory/field.html): its label, input, help and
+    errors."""
+    label = f'<label for="{field_id}">'
+    return re.search(rf'<div class="field[^"]*">\s*{label}.*?</div>', html, re.S).group(0)
+
+
+def assert_refused_as_typed(html: str, field_id: str, suggested: str) -> None:
+    """The refusal beside the suggested mentor (once: not also at the top), and every
+    answer as typed."""
+    assert SELF_SUGGESTED in field_around(html, field_id)
+    assert html.count(SELF_SUGGESTED) == 1
+    assert re.search(r'<input type="radio" name="reason" value="other"[^>]* checked', html)
+    assert re.search(rf">\s*{TYPED}</textarea>", html)
+    assert f'value="{suggested}"' in field_around(html, field_id)
+
+
+def assert_still_waiting(engagement: Engagement) -> None:
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.PROPOSED
+    assert (engagement.decline_reason, engagement.decline_message) == ("", "")
+    assert engagement.suggested_mentor is None
+    assert not Event.objects.filter(engagement=engagement, verb="decline").exists()
+    assert not Notification.objects.filter(engagement=engagement, kind="declined").exists()
+
+
+def test_suggesting_oneself_is_refused_on_the_card_with_what_was_typed(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(mentor).post(
+        reverse("engagements:decline", args=[engagement.pk]),
+        {**typed_decline(mentor.email), "next": INBOX},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200  # htmx swaps a 2xx answer only
+    card = response.content.decode()
+    assert card.strip().startswith(
+        f'<article class="panel proposal-card" id="proposal-{engagement.pk}"'
+    )
+    assert '<details class="decline-box" open>' in card
+    assert_refused_as_typed(card, f"decline-{engagement.pk}-suggested_mentor", mentor.email)
+    assert_still_waiting(engagement)
+
+
+def test_suggesting_the_protege_without_javascript_comes_back_as_typed(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    response = as_user(mentor).post(
+        reverse("engagements:decline", args=[engagement.pk]),
+        {**typed_decline(protege.email), "next": INBOX},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Decline gracefully" in page
+    assert_refused_as_typed(page, f"decline-{engagement.pk}-suggested_mentor", protege.email)
+    assert_still_waiting(engagement)
+
+
+def test_a_decline_after_someone_else_answered_is_told_on_the_card(protege, mentor, as_user):
+    # Refused because the proposal moved on, not for what was typed: the card says so.
+    engagement = engagement_between(protege, mentor, state="proposed")
+    client = as_user(mentor)
+    client.post(reverse("engagements:accept", args=[engagement.pk]), headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("engagements:decline", args=[engagement.pk]),
+        {"reason": "not_now"},
+        headers={"HX-Request": "true"},
+    )
+    card = response.content.decode()
+    assert '<p class="message message-warning" role="alert">' in card
+    assert "This proposal was already accepted." in card and "decline-box" not in card
+    engagement.refresh_from_db()
+    assert engagement.state == Engagement.State.ACTIVE
+
+
+@time_machine.travel(dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC), tick=False)
+def test_the_mentor_sees_by_when_to_answer_on_the_programmes_clock(
+    protege, mentor, program, as_user
+):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    # 03:00 on Wednesday in UTC is still Tuesday evening on the programme's clock.
+    Program.objects.filter(pk=program.pk).update(time_zone="America/Los_Angeles")
+    expires_at = dt.datetime(2026, 12, 2, 3, 0, tzinfo=dt.UTC)
+    Engagement.objects.filter(pk=engagement.pk).update(expires_at=expires_at)
+    answer_by = f'<time datetime="{expires_at.isoformat()}">Tue 1 Dec, 19:00</time>'
+    client = as_user(mentor)
+    for url in [
+        INBOX,
+        engagement.get_absolute_url(),
+        reverse("engagements:decline", args=[engagement.pk]),
+        reverse("engagements:decide", args=[make_token(engagement, "accept")]),
+        reverse("engagements:decide", args=[make_token(engagement, "decline")]),
+    ]:
+        html = client.get(url).content.decode()
+        assert "Answer by" in html and answer_by in html, url
+    page = as_user(protege).get(engagement.get_absolute_url()).content.decode()
+    assert "Expires if unanswered" in page and answer_by in page
+    assert "Answer by" not in page
+
+    transitions.accept(engagement, by=mentor)
+    page = as_user(mentor).get(engagement.get_absolute_url()).content.decode()
+    assert "Answer by" not in page and "Tue 1 Dec" not in page
+
+
 class TestEmailLinks:
     def url(self, engagement, action="accept"):
         return reverse("engagements:decide", args=[make_token(engagement, action)])
@@ -220,6 +331,17 @@ class TestEmailLinks:
         engagement.refresh_from_db()
         assert engagement.state == Engagement.State.DECLINED
         assert "I don't think I'm the best person" in engagement.decline_message
+
+    def test_a_refused_decline_from_email_comes_back_as_typed(self, protege, mentor, as_user):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        response = as_user(mentor).post(
+            self.url(engagement, "decline"), typed_decline(mentor.email)
+        )
+        assert response.status_code == 422
+        page = response.content.decode()
+        assert "Decline with this message" in page
+        assert_refused_as_typed(page, "id_suggested_mentor", mentor.email)
+        assert_still_waiting(engagement)
 
     def test_a_mentor_not_signed_in_signs_in_and_lands_back_on_the_link(
         self, client, protege, mentor

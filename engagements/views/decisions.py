@@ -22,7 +22,7 @@ from directory.models import Employee, Skill
 from engagements import transitions
 from engagements.access import Access, engagement_for
 from engagements.forms import DeclineForm
-from engagements.models import Engagement, TransitionError
+from engagements.models import Engagement, Program, TransitionError
 from engagements.tokens import BadToken, read_token
 
 # The inbox's two lists, read on every visit to it: their SQL compiled once
@@ -32,7 +32,9 @@ _WAITING = Compiled(
         Engagement.objects.for_mentor(mentor)
         .proposed()
         .for_cards(mentors_known=True)
+        .select_related("program")  # its time zone: the card's "Answer by" date
         .defer(*shown_only("protege", Employee, "full_name", "title", "department"))
+        .defer(*shown_only("program", Program, "time_zone"))
         .order_by("proposed_at", "pk")
     )
 )
@@ -189,10 +191,12 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             transitions.decline(access.engagement, by=access.me, **form.cleaned_data)
         except TransitionError as exc:
-            return _card(request, access, error=str(exc))
-        if not request.htmx:
-            messages.success(request, "Declined, kindly. The protégé has your message.")
-        return _card(request, access)
+            if not refused_as_typed(access.engagement, form, exc):
+                return _card(request, access, error=str(exc))
+        else:
+            if not request.htmx:
+                messages.success(request, "Declined, kindly. The protégé has your message.")
+            return _card(request, access)
     if request.htmx and request.method == "POST":
         return _card(request, access, form=form)
     context = {
@@ -201,7 +205,21 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "mentor_options": mentor_options(access.me),
     }
-    return render(request, "engagements/decline.html", context)
+    status = 422 if form.errors else 200
+    return render(request, "engagements/decline.html", context, status=status)
+
+
+def refused_as_typed(engagement: Engagement, form: DeclineForm, exc: TransitionError) -> bool:
+    """A decline refused while the proposal still waits was refused for what was typed,
+    not because someone else answered first: the refusal goes on the form, beside the
+    suggested mentor (transitions.decline's one rule about the input, kept there), and
+    the form comes back as typed. False when the proposal has moved on."""
+    waiting = Engagement.objects.filter(pk=engagement.pk, state=Engagement.State.PROPOSED)
+    if not waiting.exists():
+        return False
+    field = "suggested_mentor" if form.cleaned_data.get("suggested_mentor") else None
+    form.add_error(field, str(exc))
+    return True
 
 
 @require_http_methods(["GET", "POST"])
@@ -212,7 +230,12 @@ def decide_from_email(request: HttpRequest, token: str) -> HttpResponse:
     except BadToken as exc:
         return render(request, "engagements/decide.html", {"problem": exc.reason}, status=400)
     me = current_employee(request)
-    engagement = Engagement.objects.for_cards().filter(pk=decision.engagement_id).first()
+    engagement = (
+        Engagement.objects.for_cards()
+        .select_related("program")  # its time zone: the "Answer by" date
+        .filter(pk=decision.engagement_id)
+        .first()
+    )
     if engagement is None or engagement.mentor_id != decision.mentor_id:
         return render(request, "engagements/decide.html", {"problem": "invalid"}, status=400)
     context = {
@@ -237,13 +260,15 @@ def _decide(request: HttpRequest, engagement, decision, me, context: dict) -> Ht
     """The email link's one button, pressed by the addressed mentor."""
     form = DeclineForm(request.POST) if decision.action == "decline" else None
     if form is not None and not form.is_valid():
-        return render(request, "engagements/decide.html", {**context, "form": form})
+        return render(request, "engagements/decide.html", {**context, "form": form}, status=422)
     try:
         if form is None:
             transitions.accept(engagement, by=me)
         else:
             transitions.decline(engagement, by=me, **form.cleaned_data)
     except TransitionError as exc:
+        if form is not None and refused_as_typed(engagement, form, exc):
+            return render(request, "engagements/decide.html", {**context, "form": form}, status=422)
         messages.error(request, str(exc))
     else:
         done = "Accepted" if form is None else "Declined"
