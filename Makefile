@@ -25,13 +25,15 @@ run: $(VENV)/.installed
 # Production without Docker: gunicorn (workers from the core count), a Celery worker and
 # exactly one beat, from the Procfile (honcho), on DATABASE_URL and REDIS_URL. Settings come
 # from the environment (README: Production); without a strong SECRET_KEY it refuses to start.
+# No "12:00:00 web.1 | " prefix, so each log line is one JSON document: the lines name their
+# process themselves ("process": "web.1", mentorship/logs.py).
 serve: export DEBUG ?= false
 serve: $(VENV)/.installed
 	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL (postgres://...)" >&2; exit 1; }
 	@test -n "$$REDIS_URL" || { echo "make serve: set REDIS_URL (redis://...)" >&2; exit 1; }
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python manage.py migrate --no-input -v 0
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --port $(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --no-prefix --port $(PORT)
 
 # The whole suite against PostgreSQL and Redis (override DATABASE_URL / REDIS_URL).
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorship

@@ -3,6 +3,7 @@ says on top of django-structlog's request id and user id: the method, the URL *p
 (never the path itself, which can carry a one-click token or a search for a colleague's
 name), the status and the duration. Task lines carry their task id."""
 
+import os
 import time
 from typing import Any
 
@@ -13,11 +14,23 @@ from django_structlog import signals
 
 STARTED = "_log_started"
 
+
+def add_process_name(logger: Any, method_name: str, event_dict: dict) -> dict:
+    """Which of `make serve`'s processes wrote the line: honcho names each one ("web.1",
+    "worker.1", "beat.1") in its environment. The name is in the line, so honcho is told
+    not to prefix lines with it, and each line stays one JSON document."""
+    name = os.environ.get("HONCHO_PROCESS_NAME")
+    if name:
+        event_dict["process"] = name
+    return event_dict
+
+
 SHARED_PROCESSORS = [
     structlog.contextvars.merge_contextvars,
     structlog.processors.TimeStamper(fmt="iso"),
     structlog.stdlib.add_logger_name,
     structlog.stdlib.add_log_level,
+    add_process_name,
 ]
 
 
@@ -63,8 +76,14 @@ def structured_logging(log_format: str, level: str) -> dict:
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     renderer,
                 ],
-                # Other libraries' plain log lines (Celery, Django) get the same shape.
-                "foreign_pre_chain": [*SHARED_PROCESSORS, structlog.stdlib.ExtraAdder()],
+                # Other libraries' plain log lines (Celery, Django) get the same shape,
+                # their tracebacks as text (unformatted, an exc_info renders as the repr
+                # of a traceback object).
+                "foreign_pre_chain": [
+                    *SHARED_PROCESSORS,
+                    structlog.stdlib.ExtraAdder(),
+                    structlog.processors.format_exc_info,
+                ],
             }
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},

@@ -1,11 +1,17 @@
-"""docker-compose.yml, checked without a Docker engine: valid against the Compose
-specification's JSON schema (the copy vendored in check-jsonschema, no network), and shaped
-as the README says: one image, migrations once before the app starts, a health check on
-every long-running service, workers that scale, exactly one beat, every setting passed."""
+"""docker-compose.yml, the Dockerfile and .dockerignore, checked without a Docker engine:
+the compose file valid against the Compose specification's JSON schema (the copy vendored
+in check-jsonschema, no network), and shaped as the README says: one image, migrations once
+before the app starts, a health check on every long-running service, web and workers that
+scale, exactly one beat, every setting passed; the image's own health check the same as
+compose's; nothing local (var/, .venv, .git, .env) copied into the image."""
 
+import fnmatch
+import json
 import re
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -75,6 +81,10 @@ def test_workers_scale_and_beat_is_exactly_one(services):
         # A fixed container name or a host port on a worker would stop `--scale`.
         assert "container_name" not in services[name]
     assert "ports" not in services["worker"]
+    # Web is published, but never on a fixed host port: each container gets a free one.
+    for port in services["web"]["ports"]:
+        address, host_port, container_port = port.split(":")
+        assert (address, host_port, container_port) == ("127.0.0.1", "", "8000")
     assert services["beat"]["deploy"]["replicas"] == 1
     assert services["beat"]["command"][-3:] == ["beat", "--loglevel", "INFO"]
 
@@ -99,3 +109,94 @@ def test_the_readme_lists_every_setting():
     production = readme.split("## Production", 1)[1].split("\n## ", 1)[0]
     assert len(read) > 25
     assert sorted(name for name in read if f"`{name}`" not in production) == []
+
+
+# --- The image ------------------------------------------------------------------------
+
+
+def image_health_check() -> list[str]:
+    """The Dockerfile's HEALTHCHECK command (exec form), its continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    [line] = [line for line in text.splitlines() if line.startswith("HEALTHCHECK ")]
+    return json.loads(line.split(" CMD ", 1)[1])
+
+
+def test_the_image_checks_readiness_as_compose_does(services):
+    web = services["web"]["healthcheck"]
+    assert image_health_check() == web["test"][1:]
+    timing = "--interval={interval} --timeout={timeout} --start-period={start_period}"
+    assert timing.format(**web) in (ROOT / "Dockerfile").read_text()
+    # A one-off migration is never "ready"; the worker and beat have checks of their own.
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+
+
+@pytest.mark.parametrize("status, healthy", [(200, True), (503, False)])
+def test_the_health_check_asks_readyz_with_an_allowed_host(status, healthy):
+    asked = []
+
+    class Readyz(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append((self.path, self.headers["Host"]))
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Readyz)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        # Django answers only a Host in ALLOWED_HOSTS: 127.0.0.1:<port> would be refused.
+        env = {"ALLOWED_HOSTS": "mentoring.example.com, .example.com"}
+        result = subprocess.run(
+            [sys.executable if part == "python" else part for part in image_health_check()],
+            env={**env, "PORT": str(server.server_port)},
+            capture_output=True,
+            timeout=30,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (result.returncode == 0) is healthy
+    assert asked == [("/readyz", "mentoring.example.com")]
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """Whether `docker build` leaves the path out: a pattern matches it or a folder it is
+    in (the patterns here are plain names and `**/` globs; no `!` exceptions)."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in patterns:
+        if pattern.startswith("**/"):
+            if any(fnmatch.fnmatchcase(part, pattern[3:]) for part in parts):
+                return True
+        elif any(fnmatch.fnmatchcase(prefix, pattern) for prefix in prefixes):
+            return True
+    return False
+
+
+def test_the_image_gets_the_app_but_nothing_local():
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert not [pattern for pattern in patterns if pattern.startswith("!")]
+    # The local secret key, the demo database and mail (var/ would be the image's VAR_DIR),
+    # the operator's .env, the virtualenv, the history, test artefacts, collected files.
+    local = [
+        "var/secret_key",
+        "var/db.sqlite3",
+        "var/mail/20261127-155000.eml",
+        ".env",
+        ".venv/bin/python",
+        ".git/HEAD",
+        "test-results/trace.zip",
+        "staticfiles/staticfiles.json",
+        "directory/__pycache__/models.cpython-311.pyc",
+    ]
+    assert [path for path in local if not dockerignored(path, patterns)] == []
+    # What the Dockerfile copies and runs, collectstatic reads, and the app imports.
+    needed = ["requirements.lock", "manage.py", "gunicorn.conf.py", "Procfile"]
+    for folder in ["mentorship", "directory", "engagements", "reports", "templates", "static"]:
+        needed += [str(path.relative_to(ROOT)) for path in (ROOT / folder).rglob("*.*")]
+    needed = [path for path in needed if "__pycache__" not in path]
+    assert len(needed) > 100
+    assert [path for path in needed if dockerignored(path, patterns)] == []

@@ -12,6 +12,7 @@ import re
 import secrets
 import signal
 import subprocess
+import sys
 import time
 from email.message import Message
 from http.cookies import SimpleCookie
@@ -26,6 +27,7 @@ from django.db import connection
 from engagements.models import Engagement
 from tests import services
 from tests.factories import PASSWORD, engagement_between
+from tests.test_compose import image_health_check
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 90
@@ -82,17 +84,14 @@ class Production:
         """honcho's processes by name ("web.1", "worker.1", "beat.1") and pid."""
         return {
             name: int(pid)
-            for name, pid in re.findall(r"\| (\w+\.\d+) started \(pid=(\d+)\)", self.text())
+            for name, pid in re.findall(r"^(\w+\.\d+) started \(pid=(\d+)\)$", self.text(), re.M)
         }
 
     def lines(self, process: str) -> list[dict]:
-        """The structured (JSON) log lines one process wrote."""
-        found = []
-        for line in self.text().splitlines():
-            prefix, _, rest = line.partition(" | ")
-            if prefix.split()[-1:] == [process] and rest.startswith("{"):
-                found.append(json.loads(rest))
-        return found
+        """The structured log lines one process wrote: each line a whole JSON document
+        (honcho adds no prefix), naming its process."""
+        found = [json.loads(line) for line in self.text().splitlines() if line.startswith("{")]
+        return [line for line in found if line["process"] == process]
 
     def succeeded(self, task: str) -> list[str]:
         """The ids of this task's runs that the worker logged as started and succeeded."""
@@ -257,6 +256,10 @@ def test_production_serves_health_readiness_static_files_and_the_strict_policy(p
     plain.request("GET", "/accounts/login/", headers={"Host": f"127.0.0.1:{production.port}"})
     assert plain.getresponse().status == 301
     plain.close()
+    # The image's health check (the Dockerfile's, compose's) passes, over plain HTTP.
+    check = [sys.executable, *image_health_check()[1:]]
+    result = subprocess.run(check, env=production.env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_proposal_reaches_the_mentor_through_the_worker_and_the_link_accepts_it(
