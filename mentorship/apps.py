@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 
-# Imported for its signal receivers: what each request's log line says.
-from mentorship import logs  # noqa: F401
+# Imported for what they register: the signal receivers that say what each request's log
+# line says, and the deploy checks (`manage.py check --deploy` names the development
+# defaults production has not replaced).
+from mentorship import checks, logs  # noqa: F401
 
 
 class MentorshipConfig(AppConfig):

@@ -2,6 +2,15 @@
 
 import ipaddress
 import os
+import secrets
+from pathlib import Path
+
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
+from django.core.exceptions import ImproperlyConfigured
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -19,14 +28,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value!r}")
+    return number
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -38,3 +50,32 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
         return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
     except ValueError as error:
         raise ValueError(f"{name} must list IP addresses or networks: {error}") from None
+
+
+def secret_key(debug: bool, var_dir: Path) -> str:
+    """SECRET_KEY: the environment's, strong enough for production; or, for the embedded
+    default only, one generated once and kept in var/."""
+    if key := env_str("SECRET_KEY"):
+        # Django's own bar for a strong key (security.W009): long and varied.
+        weak = (
+            len(key) < SECRET_KEY_MIN_LENGTH
+            or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+            or key.startswith(SECRET_KEY_INSECURE_PREFIX)
+        )
+        if not debug and weak:
+            raise ImproperlyConfigured(
+                "SECRET_KEY is too weak for production (DEBUG is off): use at least 50 random "
+                "characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+            )
+        return key
+    if not debug:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set, and DEBUG is off: production needs its own secret key "
+            "in the SECRET_KEY environment variable."
+        )
+    # Embedded default: a random key generated once and kept out of git in var/.
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
