@@ -178,21 +178,42 @@ def outcomes(figures: dict) -> dict:
     return goals
 
 
-def mentor_load(scope: Scope) -> dict:
-    """Now, not in the period: active engagements against capacity. The load is one
-    figure per mentor across programmes; the department is the mentor's here."""
+# Full: as many running engagements as they take at a time, or more (a capacity lowered
+# below the load).
+FULL = Q(mentoring_capacity__gt=0, mentoring_load__gte=F("mentoring_capacity"))
+
+
+def _mentors(scope: Scope) -> QuerySet:
+    """Now, not in the period. The load is one figure per mentor across programmes; the
+    department is the mentor's here."""
     mentors = Employee.objects.filter(is_active=True).filter(
         Q(open_to_mentoring=True) | Q(mentoring_load__gt=0)
     )
     if scope.department:
         mentors = mentors.filter(department=scope.department)
-    full = Q(mentoring_capacity__gt=0, mentoring_load__gte=F("mentoring_capacity"))
-    return mentors.aggregate(
+    return mentors
+
+
+def mentor_load(scope: Scope) -> dict:
+    """Active engagements against capacity, today."""
+    return _mentors(scope).aggregate(
         mentors=Count("pk"),
         busy=Count("pk", filter=Q(mentoring_load__gt=0)),
         active=Coalesce(Sum("mentoring_load"), 0),
         capacity=Coalesce(Sum("mentoring_capacity"), 0),
-        at_capacity=Count("pk", filter=full),
+        at_capacity=Count("pk", filter=FULL),
+    )
+
+
+def mentors_at_capacity(scope: Scope, *, limit: int = 20) -> list[dict]:
+    """Who is full today, the furthest over their capacity first: the people behind the
+    at-capacity count, for an admin to look at (at most `limit`)."""
+    over = F("mentoring_load") - F("mentoring_capacity")
+    return list(
+        _mentors(scope)
+        .filter(FULL)
+        .order_by(over.desc(), "full_name", "pk")
+        .values("pk", "full_name", "mentoring_load", "mentoring_capacity")[:limit]
     )
 
 

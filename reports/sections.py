@@ -65,6 +65,10 @@ def headline(scope: Scope, link: Links, figures: dict) -> list[dict]:
     # Goals are counted, engagements listed: an engagement can meet both its goals, so
     # the figure names the engagements its link lists ("in 3 engagements").
     shown[3]["within"] = {"n": figures["with_met"], "link": met_in}
+    # A recent period's engagements have not all ended: fewer completed than in the
+    # period before reads as a fall, when most are still running.
+    for figure in shown[2:4]:
+        figure["running"] = figures["active"]
     return shown
 
 
@@ -211,7 +215,11 @@ def mentor_load(scope: Scope, link: Links, tables: dict) -> dict:
         row["link"] = link(mentor=row["mentor"])
         minutes = row["minutes"]
         row["per_hour"] = round(row["served"] / (minutes / 60), 2) if minutes else None
-    return {"load": load, "use": share(load["active"], load["capacity"]), **tables}
+    full = queries.mentors_at_capacity(scope) if load["at_capacity"] else []
+    for row in full:  # their running engagements, whichever period the report shows
+        row["link"] = f"{link.base}?{urlencode({'mentor': row['pk'], 'state': State.ACTIVE})}"
+        row["over"] = row["mentoring_load"] > row["mentoring_capacity"]
+    return {"load": load, "use": share(load["active"], load["capacity"]), "full": full, **tables}
 
 
 def reach(scope: Scope) -> dict:

@@ -356,6 +356,22 @@ def test_every_figure_links_to_a_list_of_exactly_its_engagements(
     assert checked >= 30
 
 
+def test_completions_say_how_many_of_the_periods_engagements_still_run(report, client):
+    # E2 (proposed in June) runs; E9, running too, was proposed in May: the period before.
+    page = report(period="30d")
+    running = {f["key"]: f.get("running") for f in page["headline"]}
+    assert running == {
+        "people": None,
+        "started": None,
+        "completed": 1,
+        "goals_met": 1,
+        "minutes": None,
+    }
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(URL, {"period": "30d"}).content.decode()
+    assert html.count("1 still running, not counted yet") == 2
+
+
 def test_goals_met_name_the_engagements_their_link_lists(report, client, company):
     # Both of E1's goals met: two goals, in one engagement, and the link lists that one.
     company.e[1].goals.update(outcome=Goal.Outcome.MET)
@@ -369,6 +385,36 @@ def test_goals_met_name_the_engagements_their_link_lists(report, client, company
     with time_machine.travel(NOW, tick=False):
         listed = client.get(goals["within"]["link"])
     assert [e.pk for e in listed.context["page"]["rows"]] == [company.e[1].pk]
+
+
+def test_the_mentors_at_capacity_are_named_with_their_running_engagements(report, client, company):
+    ml = report(period="30d")["mentor_load"]
+    [mona] = ml["full"]
+    assert (mona["full_name"], mona["mentoring_load"], mona["mentoring_capacity"]) == (
+        "Mona Marketer",
+        1,
+        1,
+    )
+    assert not mona["over"]
+    with time_machine.travel(NOW, tick=False):
+        listed = client.get(mona["link"])
+    assert [e.pk for e in listed.context["page"]["rows"]] == [company.e[2].pk]
+    # A capacity lowered below the load: over, and named first.
+    type(company.mark).objects.filter(pk=company.mark.pk).update(mentoring_capacity=0)
+    type(company.mona).objects.filter(pk=company.mona.pk).update(mentoring_capacity=1)
+    type(company.erin).objects.filter(pk=company.erin.pk).update(
+        mentoring_load=3, mentoring_capacity=2
+    )
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("reports:recompute"), {"period": "30d"})
+        page = client.get(URL, {"period": "30d"})
+    html = page.content.decode()
+    assert [m["full_name"] for m in page.context["mentor_load"]["full"]] == [
+        "Erin Expert",
+        "Mona Marketer",
+    ]
+    note = html[html.index('id="at-capacity"') : html.index("</p>", html.index('id="at-capacity"'))]
+    assert "Erin Expert</a> 3 of 2 (over); " in note and "Mona Marketer</a> 1 of 1." in note
 
 
 def test_the_list_says_which_report_filters_it_shows(report, client, company):
