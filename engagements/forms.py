@@ -51,12 +51,16 @@ class DeclineForm(forms.Form):
         label="Message to the protégé",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Leave empty to send the message that goes with the reason.",
+        help_text="Leave empty to send the reason's own message (below).",
     )
     suggested_mentor = colleague_by_email(
         "Suggest another mentor (optional)",
         "Their work email; start typing to see colleagues with the same skills.",
     )
+
+    def presets(self) -> list[tuple[str, str]]:
+        """(reason, the message it sends when the mentor writes none), to show them."""
+        return [(reason.label, text) for reason, text in self.PRESETS.items()]
 
     def clean(self):
         cleaned = super().clean()

@@ -166,6 +166,19 @@ def test_the_mentor_declines_gracefully_with_a_preset_and_a_suggestion(protege, 
     assert Notification.objects.filter(recipient=protege, kind="declined").exists()
 
 
+def test_the_mentor_reads_the_message_a_reason_sends_before_sending_it(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    client = as_user(mentor)
+    for url in (reverse("engagements:inbox"), reverse("engagements:decline", args=[engagement.pk])):
+        html = client.get(url).content.decode().replace("&#x27;", "'")
+        presets = html[html.index('<details class="presets small">') :]
+        presets = presets[: presets.index("</details>")]
+        assert "The message each reason sends" in presets
+        for reason in ("Not the right time for me", "Outside my expertise"):
+            assert f"<dt>{reason}</dt>" in presets
+        assert "I'm at capacity with mentoring right now. Please try someone else" in presets
+
+
 def test_declining_with_another_reason_needs_a_message(protege, mentor, as_user):
     engagement = engagement_between(protege, mentor, state="proposed")
     response = as_user(mentor).post(
