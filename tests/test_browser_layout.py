@@ -247,12 +247,31 @@ def test_the_activity_kind_select_shows_its_longest_choice_on_a_laptop(open_page
     assert row.evaluate("r => r.scrollWidth <= r.clientWidth")  # nothing spills out
 
 
-def test_on_a_phone_a_table_too_wide_says_it_scrolls(open_page, protege, mentor):
-    """My engagements' table is wider than a phone: its last column (the state) is out of
+def test_on_a_phone_my_engagements_stack_with_their_state_in_sight(open_page, protege, mentor):
+    """A row a card: the title with its state beside it, then the other person and the
+    dates; nothing to scroll sideways for (the state was out of sight until scrolled)."""
+    engagement_between(protege, mentor, title="Negotiating agency contracts with suppliers")
+    page = open_page(protege.email, PASSWORD, reverse("engagements:home"), viewport=PHONE)
+    box = page.locator(".table-scroll").first
+    assert box.evaluate("e => e.scrollWidth <= e.clientWidth")
+    row = box.locator("tbody tr").first
+    title = row.get_by_role("link", name="Negotiating agency contracts with suppliers")
+    state = row.locator(".badge")
+    title_box, state_box = title.bounding_box(), state.bounding_box()
+    assert state_box["x"] + state_box["width"] <= PHONE["width"]
+    assert state_box["y"] < title_box["y"] + title_box["height"]  # on the title's line
+    dates = row.locator("td").nth(-2).bounding_box()
+    assert dates["y"] >= title_box["y"] + title_box["height"] - 1  # on the line below
+    expect(row).to_contain_text("Daniel Okafor")
+    assert_accessible(page)
+
+
+def test_on_a_phone_a_table_too_wide_says_it_scrolls(open_page, protege, mentor, admin):
+    """The programme list's table is wider than a phone: its last columns are out of
     sight until scrolled. The box it scrolls in draws a shadow at each edge that has more
     (two fixed shadows, each covered by a white layer that scrolls with the table)."""
     engagement_between(protege, mentor, title="Negotiating agency contracts with suppliers")
-    page = open_page(protege.email, PASSWORD, reverse("engagements:home"), viewport=PHONE)
+    page = open_page(admin.email, PASSWORD, reverse("engagements:programme"), viewport=PHONE)
     box = page.locator(".table-scroll").first
     assert box.evaluate("e => e.scrollWidth > e.clientWidth")
     style = box.evaluate(
