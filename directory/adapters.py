@@ -1,11 +1,13 @@
 import ipaddress
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import get_next_redirect_url
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.http import urlencode
 
 from directory.logins import TIME_ZONE_SESSION_KEY, link_or_create_employee
 from directory.models import Employee
@@ -66,6 +68,16 @@ class AccountAdapter(DefaultAccountAdapter):
                 "programme admin to add you to the directory."
             )
         return email
+
+    def get_email_confirmation_url(self, request: HttpRequest | None, emailconfirmation) -> str:
+        """The confirmation link carries on where the newcomer was going (an invitation's
+        engagement, say): the mail app may open it in a browser without the sign-up's
+        session. Only a same-site `next` (allauth's is_safe_url) ever gets into a link."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        next_url = get_next_redirect_url(request) if request is not None else None
+        if next_url:
+            url += "?" + urlencode({"next": next_url})
+        return url
 
     def add_message(
         self,

@@ -132,6 +132,30 @@ class ProfileForm(forms.ModelForm):
             "snoozed_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today  # the programme's date: a pause must end after it
+        self.fields["snoozed_until"].widget.attrs["min"] = today.isoformat()
+        if load := self.instance.mentoring_load:
+            capacity = self.fields["mentoring_capacity"]
+            capacity.help_text = (
+                f"{capacity.help_text} You mentor {load} now: a lower number lets "
+                "those go on and holds back new proposals."
+            )
+        if self.instance.snoozed_until and self.instance.snoozed_until < today:
+            # A pause that has run out shows as none, so saving the rest of the profile
+            # clears it instead of refusing a date the person did not just type.
+            self.initial["snoozed_until"] = None
+
+    def clean_snoozed_until(self) -> dt.date | None:
+        day = self.cleaned_data["snoozed_until"]
+        if day and day < self.today:
+            raise forms.ValidationError(
+                f"{day:%-d %B %Y} has passed. Choose a later date, or leave it empty "
+                "if you are taking requests now."
+            )
+        return day
+
 
 class EmployeeImportForm(forms.Form):
     # One request must finish well inside the web server's 30 s timeout: 20 000 rows

@@ -125,6 +125,18 @@ def proposal_received(n: Notification) -> EmailMultiAlternatives:
     return make_message("proposal-received", n.recipient, ctx, msgid=message_id(n))
 
 
+def peer_invited(n: Notification) -> EmailMultiAlternatives:
+    """To an invited peer: enough of the proposal to decide from the email alone. Two
+    queries (goals, activities) on top of the row's own, read once for both bodies."""
+    e = n.engagement
+    ctx = {
+        **_context(n),
+        "goals": list(e.goals.all()),
+        "activities": list(e.activities.all()),
+    }
+    return make_message("peer-invited", n.recipient, ctx, msgid=message_id(n))
+
+
 def accepted(n: Notification) -> EmailMultiAlternatives:
     message = make_message("accepted", n.recipient, _context(n), msgid=message_id(n))
     message.attach("engagement.ics", calendar(n.engagement), "text/calendar")
@@ -183,7 +195,6 @@ def digest(
     )
 
 
-peer_invited = _simple("peer-invited")
 declined = _simple("declined")
 withdrawn = _simple("withdrawn")
 cancelled = _simple("cancelled")

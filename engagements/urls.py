@@ -1,6 +1,5 @@
 from django.urls import path
 
-from directory.urls import urlpatterns as directory_own_urls
 from engagements.views import (
     decisions,
     engagement,
@@ -63,12 +62,12 @@ urlpatterns = [
     path("<int:pk>/advise/", engagement.advise, name="advise"),
 ]
 
-# The "directory" namespace: the directory's own pages and the ones that show
-# engagement history beside it (included by mentorship.urls under /directory/).
+# The "directory" namespace: the directory's pages, which show engagement history or go
+# by the programme's clock beside it (included by mentorship.urls under /directory/).
 directory_urlpatterns = [
     path("", people.directory, name="index"),
     path("people/<int:pk>/", people.employee_detail, name="employee"),
     path("import/", people.import_employees, name="import"),
     path("import/<int:pk>/", people.import_run, name="import_run"),
-    *directory_own_urls,
+    path("me/", people.profile_edit, name="profile_edit"),
 ]

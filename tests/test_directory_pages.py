@@ -286,3 +286,106 @@ def test_a_filters_options_are_read_as_rows_and_drawn_as_djangos(django_assert_n
             assert str(read["skill"]) == expected
     finally:
         post_init.disconnect(count, sender=Skill)
+
+
+def my_profile(person, **changes) -> dict:
+    """The profile form as the page sends it back, with some fields changed."""
+    return {
+        "bio": person.bio,
+        "linkedin_url": "",
+        "time_zone": person.time_zone,
+        "open_to_mentoring": "on",
+        "mentoring_capacity": str(person.mentoring_capacity),
+        "mentoring_hours_per_month": str(person.mentoring_hours_per_month),
+        "snoozed_until": "",
+        "skills": [s.pk for s in person.skills.all()],
+        "interests": [s.pk for s in person.interests.all()],
+        **changes,
+    }
+
+
+def test_a_pause_ending_in_the_past_is_refused_and_changes_nothing(mentor, as_user):
+    response = as_user(mentor).post(
+        reverse("directory:profile_edit"),
+        my_profile(mentor, bio="Changed", snoozed_until="2020-01-01"),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "nothing was saved yet" in html
+    assert "1 January 2020 has passed. Choose a later date" in html
+    mentor.refresh_from_db()
+    assert mentor.snoozed_until is None and mentor.bio == ""
+
+
+def test_the_pause_is_checked_against_the_programmes_date_not_the_servers(mentor, as_user, program):
+    """Evening in UTC is already tomorrow morning in Auckland: the programme's today."""
+    program.time_zone = "Pacific/Auckland"
+    program.save()
+    with time_machine.travel(dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC), tick=False):
+        client = as_user(mentor)
+        page = client.get(reverse("directory:profile_edit")).content.decode()
+        assert 'min="2026-03-11"' in page
+        url = reverse("directory:profile_edit")
+        refused = client.post(url, my_profile(mentor, snoozed_until="2026-03-10"))
+        assert "10 March 2026 has passed" in refused.content.decode()
+        saved = client.post(url, my_profile(mentor, snoozed_until="2026-03-11"))
+        assert saved.status_code == 302
+    mentor.refresh_from_db()
+    assert mentor.snoozed_until == dt.date(2026, 3, 11)
+
+
+def test_a_pause_that_has_run_out_shows_empty_and_saving_clears_it(mentor, as_user):
+    Employee.objects.filter(pk=mentor.pk).update(snoozed_until=dt.date(2020, 1, 1))
+    client = as_user(mentor)
+    page = client.get(reverse("directory:profile_edit")).content.decode()
+    assert "2020-01-01" not in page
+    response = client.post(reverse("directory:profile_edit"), my_profile(mentor, bio="Back"))
+    assert response.status_code == 302
+    mentor.refresh_from_db()
+    assert mentor.snoozed_until is None and mentor.bio == "Back"
+
+
+def test_a_capacity_below_the_current_load_is_saved_and_said_plainly(mentor, as_user):
+    Employee.objects.filter(pk=mentor.pk).update(mentoring_capacity=3, mentoring_load=3)
+    mentor.refresh_from_db()
+    client = as_user(mentor)
+    form = client.get(reverse("directory:profile_edit")).content.decode()
+    assert "You mentor 3 now: a lower number lets those go on" in form
+    response = client.post(
+        reverse("directory:profile_edit"), my_profile(mentor, mentoring_capacity="1"), follow=True
+    )
+    html = response.content.decode()
+    assert "Your profile is saved." in html
+    assert (
+        "You mentor 3 now, more than the 1 at a time you set: they go on to their end "
+        "dates, and you get no new proposals until 3 of them have ended."
+    ) in html
+    assert "message-warning" in html
+    mentor.refresh_from_db()
+    assert (mentor.mentoring_capacity, mentor.mentoring_load) == (1, 3)
+    assert not mentor.is_available_to_mentor(dt.date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("capacity", "said"),
+    [
+        ("2", "until 2 of them have ended"),
+        ("0", "You mentor 3 now; they go on to their end dates, and you get no new proposals."),
+        ("3", None),
+        ("5", None),
+    ],
+)
+def test_saving_a_capacity_says_so_only_when_it_is_below_the_load(mentor, as_user, capacity, said):
+    Employee.objects.filter(pk=mentor.pk).update(mentoring_capacity=3, mentoring_load=3)
+    mentor.refresh_from_db()
+    response = as_user(mentor).post(
+        reverse("directory:profile_edit"),
+        my_profile(mentor, mentoring_capacity=capacity),
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Your profile is saved." in html
+    if said:
+        assert said in html
+    else:
+        assert "You mentor 3 now" not in html

@@ -166,3 +166,48 @@ def test_the_outbox_page_shows_each_email_with_its_links(protege, mentor, client
     assert "asks you to mentor" in page and "/engagements/decide/" in page
     settings.DEBUG = False
     assert client.get("/engagements/notifications/outbox/").status_code == 404
+
+
+def test_the_peer_invitation_says_what_the_peer_is_asked_to_join(protege, mentor, peer, settings):
+    engagement = engagement_between(
+        protege, mentor, state="proposed", peers=[peer], goals=2, activities=((2, 60), (1, 90))
+    )
+    message = email_for(Kind.PEER_INVITED, peer)
+    assert message.to == [peer.email]
+    assert "Priya" in message.subject and "Daniel Okafor" in message.subject
+    html = message.alternatives[0][0]
+    dates = f"{engagement.start_date:%-d %B} to {engagement.end_date:%-d %B %Y}"
+    for body in (message.body, html):
+        assert "Priya Patel invites you to join" in body
+        assert "Mentor: Daniel Okafor, Senior Account Executive" in body
+        assert f"Dates: {dates}" in body
+        assert "Time asked: 3 h 30 min in all" in body
+        assert "2 × Discussion of 60 min" in body and "1 × Discussion of 90 min" in body
+        assert "Goal 1" in body and "Goal 2" in body and "Measure 2" in body
+        assert settings.SITE_URL + engagement.get_absolute_url() in body
+    assert f"Join or decline here:\n{settings.SITE_URL}{engagement.get_absolute_url()}" in (
+        message.body
+    )
+
+
+def test_the_peer_invitation_costs_the_same_queries_however_long_the_plan(
+    protege, mentor, peer, outsider, django_assert_num_queries
+):
+    engagement_between(
+        protege, mentor, state="proposed", peers=[peer], goals=1, activities=[(1, 60)]
+    )
+    engagement_between(
+        protege,
+        mentor,
+        state="proposed",
+        peers=[outsider],
+        goals=2,
+        activities=[(1, 60), (2, 30), (3, 45), (1, 120)],
+    )
+    for person in (peer, outsider):
+        # Loaded as the delivery worker loads it.
+        n = Notification.objects.select_related(
+            "engagement__program", "engagement__protege", "engagement__mentor", "recipient", "actor"
+        ).get(kind=Kind.PEER_INVITED, recipient=person)
+        with django_assert_num_queries(2):  # the goals, the activities
+            emails.for_notification(n)

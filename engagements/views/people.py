@@ -1,5 +1,6 @@
 """The directory as the mentoring programme sees it: search with mentors suggested for
-my interests, a person's profile with their mentoring record, the employee import."""
+my interests, a person's profile with their mentoring record, my profile (its dates on
+the programme's clock), the employee import."""
 
 import datetime as dt
 import logging
@@ -15,11 +16,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from directory.compiled import Compiled
-from directory.forms import DirectorySearchForm, EmployeeImportForm
+from directory.forms import DirectorySearchForm, EmployeeImportForm, ProfileForm
 from directory.importing import import_employees_csv
-from directory.logins import current_employee
+from directory.logins import TIME_ZONE_SESSION_KEY, current_employee
 from directory.models import Employee, ImportRun, Skill
 from directory.paging import RankedPaginator
+from directory.search import refresh_search_vectors
 from directory.tasks import import_file
 from engagements.access import programme_admin_required
 from engagements.matching import suggest_mentors
@@ -129,6 +131,38 @@ def mentoring_record(employee: Employee, *, is_me: bool) -> dict:
     since = timezone.now() - dt.timedelta(days=365)
     met = Engagement.objects.for_protege(employee).distinct_mentors_since(since)
     return {"record": record, "micro_mentors": met}
+
+
+def over_capacity_note(me: Employee) -> str:
+    """Mentoring fewer at a time than now running is allowed (no new ones, the running
+    ones go on), but said out loud, not left for the inbox's "3 of 1" to reveal."""
+    if me.mentoring_load <= me.mentoring_capacity:
+        return ""
+    running = f"You mentor {me.mentoring_load} now"
+    if not me.mentoring_capacity:
+        return f"{running}; they go on to their end dates, and you get no new proposals."
+    to_end = me.mentoring_load - me.mentoring_capacity + 1
+    return (
+        f"{running}, more than the {me.mentoring_capacity} at a time you set: they go on "
+        f"to their end dates, and you get no new proposals until {to_end} of them "
+        f"{'has' if to_end == 1 else 'have'} ended."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    me = current_employee(request)
+    form = ProfileForm(request.POST or None, instance=me, today=Program.default().today())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        refresh_search_vectors([me.pk])
+        request.session[TIME_ZONE_SESSION_KEY] = me.time_zone
+        messages.success(request, "Your profile is saved.")
+        if note := over_capacity_note(me):
+            messages.warning(request, note)
+        return redirect(me)
+    skills = Skill.objects.all()
+    return render(request, "directory/profile_edit.html", {"form": form, "skills": skills})
 
 
 @programme_admin_required
