@@ -10,8 +10,9 @@ export DJANGO_SETTINGS_MODULE := mentorship.settings
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+# Development installs everything: the app's dependencies and the test tools.
+$(VENV)/.installed: requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
 # The embedded default: SQLite in var/, Celery with an embedded (filesystem) broker,
@@ -61,8 +62,23 @@ bench-sweep: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mentorshi
 bench-sweep: $(VENV)/.installed
 	$(BIN)/python bench/sweep.py
 
-# Re-pin every dependency after changing pyproject.toml.
+# pyproject.toml's dependencies, one a line; "dev" adds its [dev] extra. Read, not
+# installed: the project itself is no package pip could build.
+DEPENDENCIES = $(PYTHON) -c 'import sys, tomllib; \
+	project = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+	extras = [name for extra in sys.argv[1:] for name in project["optional-dependencies"][extra]]; \
+	print(*project["dependencies"], *extras, sep="\n")'
+
+# Re-pin every dependency after changing pyproject.toml. requirements-dev.lock is
+# everything (make run, make test); requirements.lock is what the web, worker and beat
+# need, at the same versions (constrained by the first), and all the image installs:
+# no test tools in production.
 lock:
 	rm -rf /tmp/mentorship-lock && $(PYTHON) -m venv /tmp/mentorship-lock
-	/tmp/mentorship-lock/bin/pip install --quiet ".[dev]"
-	/tmp/mentorship-lock/bin/pip freeze --exclude mentorship > requirements.lock
+	$(DEPENDENCIES) dev > /tmp/mentorship-lock/dev.in
+	/tmp/mentorship-lock/bin/pip install --quiet -r /tmp/mentorship-lock/dev.in
+	/tmp/mentorship-lock/bin/pip freeze > requirements-dev.lock
+	rm -rf /tmp/mentorship-lock && $(PYTHON) -m venv /tmp/mentorship-lock
+	$(DEPENDENCIES) > /tmp/mentorship-lock/runtime.in
+	/tmp/mentorship-lock/bin/pip install --quiet -c requirements-dev.lock -r /tmp/mentorship-lock/runtime.in
+	/tmp/mentorship-lock/bin/pip freeze > requirements.lock

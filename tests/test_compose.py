@@ -11,10 +11,14 @@ import re
 import subprocess
 import sys
 import threading
+import tomllib
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,3 +204,87 @@ def test_the_image_gets_the_app_but_nothing_local():
     needed = [path for path in needed if "__pycache__" not in path]
     assert len(needed) > 100
     assert [path for path in needed if dockerignored(path, patterns)] == []
+
+
+# --- The dependencies -----------------------------------------------------------------
+# The image installs requirements.lock: what the web, worker and beat need. The test tools
+# (a browser with its own node, a fake OpenID provider, an SMTP sink...) are in
+# requirements-dev.lock only, which `make run` and `make test` install. One `make lock`
+# writes both.
+
+
+def pins(lock: str) -> dict[str, str]:
+    """A lock file's exact pins, by canonical name (Django and django are one package)."""
+    lines = (ROOT / lock).read_text().splitlines()
+    pairs = [line.split("==") for line in lines if line.strip() and not line.startswith("#")]
+    return {canonicalize_name(name): version for name, version in pairs}
+
+
+def distributions(requirements: list[str]) -> set[str]:
+    """Every package the requirements bring in, their extras and dependencies followed
+    through the metadata of what is installed here (requirements-dev.lock, all of it)."""
+    found, followed = set(), set()
+    todo = [(Requirement(line), "") for line in requirements]
+    while todo:
+        requirement, extra = todo.pop()
+        # `extra == "mfa"` holds only when django-allauth was asked for with [mfa].
+        if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
+            continue
+        name = canonicalize_name(requirement.name)
+        found.add(name)
+        for wanted in {"", *requirement.extras}:
+            if (name, wanted) in followed:
+                continue
+            followed.add((name, wanted))
+            todo += [(Requirement(line), wanted) for line in metadata.requires(name) or []]
+    return found
+
+
+@pytest.fixture(scope="module")
+def project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def test_the_image_installs_the_runtime_lock_only():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    [install] = [line for line in dockerfile.splitlines() if "pip install" in line]
+    assert install.split()[-2:] == ["-r", "requirements.lock"]
+    assert "COPY requirements.lock ." in dockerfile
+    assert "requirements-dev.lock" not in dockerfile
+
+
+def test_make_installs_the_dev_lock_and_again_when_it_changes():
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-W", "requirements-dev.lock", ".venv/.installed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pip install --quiet --disable-pip-version-check -r requirements-dev.lock" in (
+        result.stdout
+    )
+
+
+def test_the_runtime_lock_has_no_test_tool(project):
+    runtime = distributions(project["dependencies"])
+    everything = distributions(project["dependencies"] + project["optional-dependencies"]["dev"])
+    dev_only = everything - runtime
+    # The [dev] extra and what only it brings (playwright, Faker, Flask, uvicorn...).
+    dev = {
+        canonicalize_name(Requirement(line).name)
+        for line in project["optional-dependencies"]["dev"]
+    }
+    assert dev <= dev_only
+    assert len(dev_only) > 2 * len(dev)
+    assert sorted(dev_only & set(pins("requirements.lock"))) == []
+    # Nor is anything the app needs missing: the runtime lock is exactly its dependencies.
+    assert set(pins("requirements.lock")) == runtime
+    assert set(pins("requirements-dev.lock")) == everything
+
+
+def test_the_runtime_lock_pins_what_the_dev_lock_pins():
+    runtime, dev = pins("requirements.lock"), pins("requirements-dev.lock")
+    assert len(runtime) > 40
+    assert {name: version for name, version in runtime.items() if dev.get(name) != version} == {}
