@@ -47,6 +47,12 @@ def import_employees_csv(data: bytes, progress: Callable[[str], None] = _quiet) 
     return result
 
 
+def waiting_runs(*, stored_before, limit: int = 100) -> list[int]:
+    """Background imports stored before this moment and still waiting for a worker."""
+    waiting = ImportRun.objects.filter(status=ImportRun.Status.QUEUED, created_at__lt=stored_before)
+    return list(waiting.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
 def run_import(run_id: int, *, now=None) -> None:
     """Import a stored file (the background task calls this). Claimed with a conditional
     UPDATE, so a repeated task does nothing; the report is kept on the run."""

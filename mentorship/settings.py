@@ -326,12 +326,15 @@ CELERY_TASK_TIME_LIMIT = 300
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 300)
 
 # Exactly one beat runs it; every few minutes, and each run catches up on what is due.
+SWEEP_SECONDS = env_int("SWEEP_EVERY_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "sweep": {
         "task": "engagements.tasks.sweep",
-        "schedule": env_int("SWEEP_EVERY_SECONDS", 300),
+        "schedule": SWEEP_SECONDS,
         "options": {"expires": 240},
     },
+    # Employee files uploaded while the broker was away, queued again (directory.tasks).
+    "requeue-imports": {"task": "directory.tasks.requeue_waiting", "schedule": SWEEP_SECONDS},
     # The presets of the participation report, recomputed before their cache entries
     # expire (reports/cache.py), so an admin's first visit to a preset is warm too.
     "warm-reports": {

@@ -7,13 +7,19 @@ import time
 
 import pytest
 from celery import current_app
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
+from directory import tasks
+from directory.forms import EmployeeImportForm
+from directory.models import Employee, ImportRun
 from engagements import sweep
 from engagements.models import Notification
 from tests import services
 from tests.factories import engagement_between
+
+WAITING = tasks.WAITING_TOO_LONG + dt.timedelta(seconds=1)
 
 smtp_sink = services.smtp_sink  # the fixture
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,3 +141,36 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_keep_their_messa
     duplicates = len(ids) - len(set(ids))
     assert duplicates <= 1  # only a send that completed in the instant before the kill
     print(f"\nkilled after {delivered_before_kill} of 200; duplicates: {duplicates}")
+
+
+def test_an_employee_file_uploaded_while_redis_is_down_is_imported_when_it_returns(
+    admin, as_user, smtp_sink, redis_server, monkeypatch
+):
+    monkeypatch.setattr(EmployeeImportForm, "MAX_ROWS", 2)  # three rows: the background
+    redis_server.stop()
+    rows = "".join(f"p{i}@example.com,Person {i}\n" for i in range(3))
+    upload = SimpleUploadedFile("people.csv", ("email,full_name\n" + rows).encode())
+    response = as_user(admin).post("/directory/import/", {"file": upload})
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.QUEUED  # stored; its task was never queued
+    redis_server.start()
+    env = services.service_env(
+        database_name=connection.settings_dict["NAME"],
+        broker_url=redis_server.url,
+        smtp_port=smtp_sink.port,
+    )
+    worker = services.Worker(env)
+    worker.start()
+    try:
+        assert tasks.requeue_waiting() == 0  # too recent: perhaps a worker is on it
+        ImportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - WAITING)
+        assert tasks.requeue_waiting() == 1  # the beat's job, every few minutes
+        done = ImportRun.Status.DONE
+        assert services.wait_for(lambda: ImportRun.objects.get(pk=run.pk).status == done, 30)
+    finally:
+        worker.stop()
+    assert (
+        Employee.objects.filter(email__startswith="p", email__endswith="@example.com").count() == 3
+    )
+    assert tasks.requeue_waiting() == 0
