@@ -8,7 +8,7 @@ import re
 
 import pytest
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -357,16 +357,11 @@ def test_the_engagement_pages_lists_read_what_their_querysets_read(protege, ment
         (
             _MENTOR_OPTIONS.all(mentor.pk),
             Employee.objects.active()
-            .filter(
-                Exists(
-                    Employee.skills.through.objects.filter(
-                        employee_id=OuterRef("pk"), skill__in=mentor.skills.all()
-                    )
-                ),
-                open_to_mentoring=True,
-            )
+            .filter(skills__in=mentor.skills.all(), open_to_mentoring=True)
+            .filter(mentoring_load__lt=F("mentoring_capacity"))
             .exclude(pk=mentor.pk)
-            .order_by("full_name")[:30],
+            .annotate(shared=Count("skills"), room=F("mentoring_capacity") - F("mentoring_load"))
+            .order_by("-shared", "-room", "full_name")[:30],
         ),
     ]
     for compiled, orm in pairs:

@@ -509,3 +509,21 @@ def test_the_colleagues_datalist_is_drawn_once_per_mentor_for_a_few_minutes(
     assert 'value="ana@example.com"' not in visit()[0]  # minutes old
     time.sleep(1.2)  # the drawing's expiry is real time
     assert 'value="ana@example.com"' in visit()[0]
+
+
+def test_the_colleagues_offered_are_the_most_alike_who_have_room_not_the_first_by_name(
+    protege, mentor
+):
+    from engagements.views.decisions import mentor_options
+
+    # Daniel knows Negotiation and Enterprise sales.
+    EmployeeFactory(full_name="Aaron Alone", skills=["Negotiation"])
+    EmployeeFactory(full_name="Zara Both", skills=["Negotiation", "Enterprise sales"])
+    EmployeeFactory(full_name="Yusuf Roomy", skills=["Negotiation"], mentoring_capacity=5)
+    EmployeeFactory(full_name="Abby Able", skills=["Negotiation", "Enterprise sales"])
+    full = EmployeeFactory(full_name="Adam Full", skills=["Negotiation", "Enterprise sales"])
+    type(full).objects.filter(pk=full.pk).update(mentoring_load=2, mentoring_capacity=2)
+    EmployeeFactory(full_name="Bea Unrelated", skills=["Python"])
+    names = [e.full_name for e in mentor_options(mentor).people]
+    # Both skills first, then the most room, then by name; nobody full or unrelated.
+    assert names == ["Abby Able", "Zara Both", "Yusuf Roomy", "Aaron Alone"]
