@@ -13,8 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from directory.compiled import Compiled
 from directory.logins import current_employee
 from directory.models import Employee
-from engagements.models import Engagement, Program, ProgramQuerySet
-from engagements.rules import Role, Verb, allowed, may_ever, roles_of
+from engagements.models import Engagement, Meeting, Program, ProgramQuerySet
+from engagements.rules import Role, Verb, allowed, logged_it, may_ever, roles_of
 
 
 def is_programme_admin(user, employee: Employee | None, *, runs: bool | None = None) -> bool:
@@ -104,6 +104,10 @@ class Access:
     def sees_private_notes(self) -> bool:
         """In the engagement (protégé, mentor, joined peer): reads the meeting notes."""
         return bool(self.roles & {Role.PROTEGE, Role.MENTOR, Role.PEER})
+
+    def deletes(self, meeting: Meeting) -> bool:
+        """May this person delete this meeting now (the table, and it is theirs)?"""
+        return self.can.delete_meeting and logged_it(meeting, self.me)
 
 
 # Everything an engagement page shows of the engagement: an eleven-table join, read on

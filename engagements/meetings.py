@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from directory.models import Employee
 from engagements.models import Engagement, Event, Goal, Meeting, TransitionError, WrapUp
-from engagements.rules import Verb, authorise, may_ever, roles_of
+from engagements.rules import NOT_THEIRS, Verb, authorise, logged_it, may_ever, roles_of
 from engagements.transitions import tell
 
 State = Engagement.State
@@ -69,6 +69,38 @@ def log_meeting(
     return Meeting.objects.create(
         engagement=engagement, held_on=held_on, minutes=minutes, note=note, logged_by=by
     )
+
+
+@transaction.atomic
+def delete_meeting(
+    engagement: Engagement,
+    *,
+    meeting_pk: int,
+    by: Employee,
+    now: dt.datetime | None = None,
+) -> Meeting | None:
+    """Take back a logged meeting, its minutes back in the budget. None: it was already
+    deleted (a double-click, a second tab), so there is nothing left to do."""
+    now = now or timezone.now()
+    # The same row lock as logging: a deletion and a logging, or two deletions, one
+    # after the other; and a cancel or the sweep's end waits, so none happens after it.
+    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    authorise(Verb.DELETE_MEETING, engagement, by)
+    meeting = Meeting.objects.filter(pk=meeting_pk, engagement=engagement).first()
+    if meeting is None:
+        return None
+    if not logged_it(meeting, by):
+        raise TransitionError(NOT_THEIRS)
+    meeting.delete()
+    # What it was, not the private note: the timeline is read by programme admins too.
+    Event.objects.create(
+        engagement=engagement,
+        actor=by,
+        verb=Event.Verb.MEETING_DELETED,
+        message=f"{format_minutes(meeting.minutes)} on {meeting.held_on:%-d %B}",
+        created_at=now,
+    )
+    return meeting
 
 
 @transaction.atomic

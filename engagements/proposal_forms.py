@@ -8,6 +8,8 @@ live in engagements.proposals.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django import forms
 from django.http import QueryDict
 
@@ -134,6 +136,15 @@ class StartForm(forms.Form):
     mentor = forms.ModelChoiceField(Employee.objects.active(), required=False)
 
 
+class AskAgainForm(forms.Form):
+    """`?from=7`: a proposal of mine that went nowhere, to ask someone else (the view
+    looks it up); garbage is no id. `from` is a Python keyword: the field is added here."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.fields["from"] = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+
+
 def _rows(formset: forms.BaseFormSet, fields: list[str]) -> list[dict]:
     """The rows as typed (to show them again), each value bounded by its field."""
     rows = []
@@ -172,6 +183,7 @@ class ProposalForms:
     ):
         self.program, self.me, self.notice = program, me, ""
         self.rule_errors: dict[str, list[str]] = {}
+        self._searches: dict[str, list[Employee]] = {}
         self.posted = data is not None
         self.action, self.index = ActionForm({"action": action}).parsed()
         # Always bound, so one code path reads the values: a new or saved draft is bound
@@ -184,16 +196,25 @@ class ProposalForms:
 
     @classmethod
     def from_request(
-        cls, request, *, program: Program, me: Employee, engagement: Engagement | None
+        cls,
+        request,
+        *,
+        program: Program,
+        me: Employee,
+        engagement: Engagement | None,
+        asked_again: Engagement | None = None,
     ) -> ProposalForms:
+        """As posted; a draft to edit; or a new proposal (from `asked_again`, if any)."""
         if request.method == "POST":
             action = request.POST.get("action") or request.GET.get("redraw", "")
             return cls(request.POST, program=program, me=me, action=action)
         if engagement is not None:
-            initial = ProposalData.of(engagement)
+            return cls(None, program=program, me=me, initial=ProposalData.of(engagement))
+        start = StartForm(request.GET)
+        mentor = start.cleaned_data["mentor"] if start.is_valid() else None
+        if asked_again is not None:
+            initial = ProposalData.asked_again(asked_again, mentor=mentor)
         else:
-            start = StartForm(request.GET)
-            mentor = start.cleaned_data["mentor"] if start.is_valid() else None
             # A new proposal starts with the usual plan: two one-hour discussions.
             initial = ProposalData(
                 title="", mentor=mentor, activities=[ActivityData(Activity.Kind.DISCUSSION, 2, 60)]
@@ -202,16 +223,6 @@ class ProposalForms:
 
     @staticmethod
     def _initial_data(initial: ProposalData) -> QueryDict:
-        goals = [{"description": g.description, "measure": g.measure} for g in initial.goals]
-        activities = [
-            {
-                "kind": a.kind,
-                "description": a.description,
-                "count": a.count,
-                "minutes_each": a.minutes_each,
-            }
-            for a in initial.activities
-        ]
         data = {
             "title": initial.title,
             "mentor": initial.mentor.pk if initial.mentor else "",
@@ -224,8 +235,9 @@ class ProposalForms:
         query = QueryDict(mutable=True)
         query.update(data)
         query.setlist("peers", [str(p.pk) for p in initial.peers])
-        query.update(_formset_data("goals", goals or [NEW_GOAL]))
-        query.update(_formset_data("activities", activities))
+        # A row's fields are its data's: description and measure; kind, count, minutes…
+        query.update(_formset_data("goals", [asdict(g) for g in initial.goals] or [NEW_GOAL]))
+        query.update(_formset_data("activities", [asdict(a) for a in initial.activities]))
         return query
 
     def _bind(self, data: QueryDict) -> None:
@@ -258,7 +270,8 @@ class ProposalForms:
                 self.notice = goal_limit_message(self.program, len(rows) + 1)
                 if not self.notice:
                     rows.append(dict(NEW_GOAL))
-            elif index is not None and index < len(rows):
+            elif index is not None and index < len(rows) and len(rows) > 1:
+                # Never the only goal (the page offers no Remove for it): what was typed stays.
                 rows.pop(index)
             self._replace_rows("goals", rows or [dict(NEW_GOAL)])
         elif action in ("add_activity", "remove_activity"):
@@ -361,12 +374,18 @@ class ProposalForms:
 
     def _found(self, name: str) -> list[Employee]:
         text = self.form.cleaned_data.get(name, "").strip()
-        if not text:
-            return []
-        people = Employee.objects.active().exclude(pk=self.me.pk).select_related("department")
-        # A name, a title and a department per choice: none of the skills and interests a
-        # directory card reads (two queries fewer).
-        return list(search_employees(people, text).prefetch_related(None)[:SEARCH_LIMIT])
+        if text and name not in self._searches:  # searched once, for the choices and `unmatched`
+            people = Employee.objects.active().exclude(pk=self.me.pk).select_related("department")
+            # A name, a title and a department per choice: none of the skills and interests a
+            # directory card reads (two queries fewer).
+            found = search_employees(people, text).prefetch_related(None)
+            self._searches[name] = list(found[:SEARCH_LIMIT])
+        return self._searches.get(name, [])
+
+    def unmatched(self, name: str) -> str:
+        """What was searched for in `name` (mentor_q, peer_q) when it found nobody."""
+        text = self.form.cleaned_data.get(name, "").strip()
+        return text if text and not self._found(name) else ""
 
     def _candidates(self, chosen_field: str, query_field: str) -> list[Employee]:
         chosen = self.form.cleaned_data.get(chosen_field)

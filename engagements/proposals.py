@@ -25,6 +25,9 @@ from engagements.rules import ALREADY, Verb, authorise
 from engagements.transitions import transition
 
 State = Engagement.State
+# Proposals that went nowhere: their protégé may ask someone else the same
+# (ProposalData.asked_again; the engagement page offers it).
+ASKED_IN_VAIN = (State.DECLINED, State.EXPIRED, State.WITHDRAWN)
 
 
 @dataclass
@@ -83,6 +86,23 @@ class ProposalData:
             ],
             peers=[p.employee for p in engagement.participants.all()],
         )
+
+    @classmethod
+    def asked_again(cls, engagement: Engagement, *, mentor: Employee | None) -> ProposalData:
+        """A proposal that went nowhere (declined, expired, withdrawn), to ask someone
+        else: what it asked, with no dates (the old ones have likely passed) and only the
+        peers who had not said no, invited afresh (none of them the new mentor)."""
+        data = cls.of(engagement)
+        data.mentor = mentor
+        data.start_date = data.end_date = None
+        data.peers = [
+            p.employee
+            for p in engagement.participants.all()
+            if p.answer != Participant.Answer.DECLINED
+            and p.employee.is_active
+            and p.employee != mentor
+        ]
+        return data
 
 
 class ProposalError(TransitionError):

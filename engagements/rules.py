@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from directory.models import Employee
-from engagements.models import Engagement, Notification, Participant, TransitionError
+from engagements.models import Engagement, Meeting, Notification, Participant, TransitionError
 
 State = Engagement.State
 Kind = Notification.Kind
@@ -51,6 +51,7 @@ class Verb(enum.StrEnum):
     CANCEL = "cancel"
     ANSWER_INVITATION = "answer_invitation"
     LOG_MEETING = "log_meeting"
+    DELETE_MEETING = "delete_meeting"
     THANK = "thank"
     ADVISE = "advise"
     FOLLOW_ON = "follow_on"
@@ -168,6 +169,16 @@ RULES: dict[Verb, Rule] = {
         [P, M, Role.PEER],
         refusal="Only the people in this engagement log its meetings.",
     ),
+    # Taking a meeting back (a typo: 90 for 30 minutes) is open exactly while logging is:
+    # the engagement's state, no date of its own. A meeting logged after the end date
+    # passed, before the sweep closed the engagement, can still be corrected; once it
+    # has ended, the time logged is the record the wrap-up and the reports stand on.
+    # Only the one who logged it (`logged_it`): the others read it, they did not type it.
+    Verb.DELETE_MEETING: _rule(
+        [State.ACTIVE],
+        [P, M, Role.PEER],
+        refusal="Only the people in this engagement delete its meetings.",
+    ),
     Verb.THANK: _rule(
         [State.COMPLETED],
         [P],
@@ -208,6 +219,10 @@ ALREADY = {
 }
 NOT_NOW = {
     Verb.LOG_MEETING: "Meetings are logged on active engagements only.",
+    Verb.DELETE_MEETING: (
+        "Meetings are deleted on active engagements only: once it has ended, the time "
+        "logged stays as the record."
+    ),
     Verb.THANK: "Wrap-up opens when the engagement has ended.",
     Verb.ADVISE: "Wrap-up opens when the engagement has ended.",
     Verb.FOLLOW_ON: "A follow-on starts when this engagement has ended.",
@@ -245,6 +260,15 @@ def roles_of(engagement: Engagement, person: Employee | None) -> frozenset[Role]
             elif participant.answer == Participant.Answer.INVITED:
                 roles.add(Role.INVITED)
     return frozenset(roles)
+
+
+# Said to someone in the engagement who tries to delete a meeting another person logged.
+NOT_THEIRS = "Only the person who logged a meeting can delete it."
+
+
+def logged_it(meeting: Meeting, person: Employee | None) -> bool:
+    """A meeting is deleted by the person who logged it (DELETE_MEETING), no one else."""
+    return person is not None and meeting.logged_by_id == person.pk
 
 
 def may_ever(verb: Verb, roles: frozenset[Role]) -> bool:

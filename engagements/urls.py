@@ -56,6 +56,7 @@ urlpatterns = [
     path("<int:pk>/accept/", decisions.accept, name="accept"),
     path("<int:pk>/decline/", decisions.decline, name="decline"),
     path("<int:pk>/meetings/", engagement.log_meeting, name="log_meeting"),
+    path("<int:pk>/meetings/delete/", engagement.delete_meeting, name="delete_meeting"),
     path("<int:pk>/invitation/", engagement.answer_invitation, name="answer_invitation"),
     path("<int:pk>/cancel/", engagement.cancel, name="cancel"),
     path("<int:pk>/thank/", engagement.thank, name="thank"),

@@ -378,8 +378,10 @@ def test_others_who_could_help_and_the_directorys_suggestions_lead_to_a_proposal
     if javascript:  # axe-core runs as a script in the page
         assert_accessible(page)
     declined.get_by_role("link", name="Propose to Nia Negotiator").click()
-    expect(page).to_have_url(re.compile(r"/engagements/new/\?mentor=\d+$"))
+    # The declined proposal's plan comes along: nothing to retype.
+    expect(page).to_have_url(re.compile(rf"/engagements/new/\?from={engagement.pk}&mentor=\d+$"))
     expect(mentor_choice(page, "Nia Negotiator")).to_be_checked()
+    expect(page.get_by_label("Title")).to_have_value(engagement.title)
 
     page.goto(page.url.split("/engagements/")[0] + reverse("directory:index"))
     panel = page.locator(".suggested")  # shown open on a wide screen, with or without JS
@@ -423,3 +425,24 @@ def drafts_page_controls(browser_as, mentor, protege, javascript):
     page.get_by_role("button", name="Delete for good").click()
     expect(page.get_by_role("status")).to_contain_text("Draft deleted.")
     assert not Engagement.objects.filter(pk=other.pk).exists()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_withdrawing_a_proposal_asks_once_more_with_and_without_javascript(
+    browser_as, mentor, protege, javascript
+):
+    """Withdraw cannot be undone, so it asks first, as Delete draft does: the first click
+    opens the confirmation and changes nothing, the second withdraws."""
+    proposal = engagement_between(protege, mentor, state="proposed")
+    page = browser_as(protege, proposal.get_absolute_url(), javascript=javascript)
+    page.get_by_text("Withdraw proposal…").click()
+    expect(page.get_by_text("Daniel and any invited peers are told.")).to_be_visible()
+    proposal.refresh_from_db()
+    assert proposal.state == Engagement.State.PROPOSED
+    if javascript:
+        assert_accessible(page)
+    page.get_by_role("button", name="Withdraw for good").click()
+    expect(page.get_by_role("status")).to_contain_text("Proposal withdrawn.")
+    expect(page.get_by_role("heading", name="Withdrawn", exact=True)).to_be_visible()
+    proposal.refresh_from_db()
+    assert proposal.state == Engagement.State.WITHDRAWN

@@ -147,3 +147,119 @@ def test_find_a_mentor_and_a_peer_by_name_and_propose_with_them(
     engagement = Engagement.objects.get(protege=protege)
     assert engagement.mentor == mentor
     assert [p.employee for p in engagement.participants.all()] == [peer]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_only_goal_offers_no_remove_and_removing_one_of_two_keeps_the_other(
+    javascript, browser_as, mentor, protege
+):
+    page = browser_as(protege, f"/engagements/new/?mentor={mentor.pk}", javascript=javascript)
+    if javascript:
+        remember_this_page_load(page)
+    goals = page.locator("#goals .goal-row")
+    remove = page.locator("#goals").get_by_role("button", name=re.compile("^Remove"))
+    fill_goal(page, 1, "Prepare a renewal negotiation", "The mentor approves my plan")
+    expect(remove).to_have_count(0)  # nothing to click that would wipe the goal
+
+    page.get_by_role("button", name="+ Add a goal").click()
+    expect(goals).to_have_count(2)
+    expect(remove).to_have_count(2)
+    fill_goal(page, 2, "Run the renewal call", "The customer signs")
+    page.get_by_role("button", name="Remove goal 1").click()
+
+    expect(goals).to_have_count(1)
+    expect(remove).to_have_count(0)
+    expect(page.get_by_label("Goal 1")).to_have_value("Run the renewal call")
+    expect(goals.get_by_label("Measure of success")).to_have_value("The customer signs")
+    if javascript:
+        assert_page_was_not_reloaded(page)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_search_that_finds_nobody_says_so(javascript, browser_as, mentor, protege):
+    page = browser_as(protege, "/engagements/new/", javascript=javascript)
+    fill_goal(page, 1, "Prepare a renewal negotiation", "The mentor approves my plan")
+
+    for section, label, text in (
+        ("#mentor", "Find a mentor by name or skill", "zzzz"),
+        ("#mentor", "Find a mentor by name or skill", "Priya Patel"),  # oneself
+        ("#peers", "Find a colleague by name or interest", "zzzz"),
+    ):
+        box = page.locator(section).get_by_label(label)
+        if javascript:
+            box.fill("")
+            box.press_sequentially(text)
+        else:
+            box.fill(text)
+            page.locator(section).get_by_role("button", name="Find").click()
+        expect(page.locator(section)).to_contain_text(f"No one matches “{text}”")
+    expect(page.locator("#mentor")).not_to_contain_text("Pick one of the suggestions above, or")
+    if javascript:
+        assert_accessible(page)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_declined_proposal_is_proposed_to_someone_else_without_retyping(
+    javascript, browser_as, mentor, peer, protege
+):
+    from engagements import transitions
+    from tests.factories import EmployeeFactory, engagement_between
+
+    kenji = EmployeeFactory(full_name="Kenji Tanaka", title="Sales Director", level=4)
+    old = engagement_between(protege, mentor, state="proposed", goals=2, peers=[peer])
+    Engagement.objects.filter(pk=old.pk).update(note="My first renewal is in March.")
+    transitions.decline(old, by=mentor, reason="not_now")
+
+    path = f"/engagements/new/?from={old.pk}&mentor={kenji.pk}"
+    page = browser_as(protege, path, javascript=javascript)
+    expect(page.locator("h1")).to_have_text("Propose this to someone else")
+    expect(page.locator("#asked-again")).to_contain_text("which Daniel Okafor declined")
+    expect(page.get_by_label("Title")).to_have_value("Negotiating agency contracts")
+    expect(page.get_by_label("Goal 2")).to_have_value("Goal 2")
+    expect(
+        page.locator("#goals .goal-row").nth(1).get_by_label("Measure of success")
+    ).to_have_value("Measure 2")
+    expect(page.get_by_role("radio", name="Shadowing the mentor")).to_be_checked()
+    expect(page.get_by_role("textbox", name="Note to the mentor")).to_have_value(
+        "My first renewal is in March."
+    )
+    expect(page.locator("#budget")).to_have_text("Hours budget: 4 h")
+    expect(page.get_by_label("Start date")).to_have_value("")  # new dates to pick
+    expect(page.locator("#mentor").get_by_role("radio", name=re.compile("Kenji"))).to_be_checked()
+    expect(page.locator("#peers").get_by_role("checkbox", name=re.compile("Tom"))).to_be_checked()
+    assert Engagement.objects.count() == 1  # nothing saved yet
+    if javascript:
+        page.screenshot(path="/tmp/propose-again.png", full_page=True)
+
+    start = programme_today() + dt.timedelta(days=1)
+    page.get_by_label("Start date").fill(start.isoformat())
+    page.get_by_label("End date").fill((start + dt.timedelta(days=20)).isoformat())
+    if javascript:
+        assert_accessible(page)
+    page.get_by_role("button", name="Propose", exact=True).click()
+    expect(page.locator("h1 .badge")).to_have_text("Proposed")
+
+    new = Engagement.objects.exclude(pk=old.pk).get()
+    assert new.mentor == kenji and new.note == "My first renewal is in March."
+    assert [g.measure for g in new.goals.all()] == ["Measure 1", "Measure 2"]
+    assert [p.employee for p in new.participants.all()] == [peer]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_closed_proposal_leads_to_its_copy_and_the_copy_back_to_it(
+    javascript, browser_as, mentor, protege
+):
+    from engagements import transitions
+    from tests.factories import engagement_between
+
+    old = engagement_between(protege, mentor, state="proposed")
+    transitions.withdraw(old, by=protege)
+    page = browser_as(protege, old.get_absolute_url(), javascript=javascript)
+    expect(page.locator(".notice-panel")).to_contain_text("You withdrew this proposal.")
+    page.get_by_role("link", name="Propose this to someone else").click()
+    expect(page).to_have_url(re.compile(rf"/engagements/new/\?from={old.pk}$"))
+    expect(page.get_by_label("Title")).to_have_value("Negotiating agency contracts")
+    notice = page.locator("#asked-again")
+    expect(notice).to_contain_text("which you withdrew from Daniel Okafor")
+    notice.get_by_role("link", name="“Negotiating agency contracts”").click()
+    expect(page.locator("h1 .badge")).to_have_text("Withdrawn")

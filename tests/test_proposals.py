@@ -321,10 +321,52 @@ def test_pressing_enter_in_a_field_redraws_the_form_and_keeps_every_goal(protege
     assert Engagement.objects.count() == 0
 
 
-def test_removing_the_only_goal_leaves_an_empty_row_to_fill(protege, mentor, as_user):
-    response = as_user(protege).post(NEW, proposal(mentor, goals=1, action="remove_goal:0"))
-    page = response.content.decode()
-    assert 'name="goals-0-description"' in page and 'value="Goal number 1"' not in page
+def test_the_only_goal_offers_no_remove_and_keeps_what_was_typed(protege, mentor, as_user):
+    client = as_user(protege)
+    assert 'value="remove_goal:' not in client.get(NEW).content.decode()
+    two = client.post(NEW, proposal(mentor, goals=1, action="add_goal"), HTTP_HX_REQUEST="true")
+    assert two.content.decode().count('value="remove_goal:') == 2
+    one = client.post(
+        NEW, proposal(mentor, goals=2, action="remove_goal:0"), HTTP_HX_REQUEST="true"
+    )
+    html = one.content.decode()
+    assert 'value="Goal number 2"' in html and 'value="remove_goal:' not in html
+    # A stale page's Remove on the only goal (or a forged one) wipes nothing.
+    for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
+        stale = client.post(NEW, proposal(mentor, goals=1, action="remove_goal:0"), **htmx)
+        html = stale.content.decode()
+        assert 'value="Goal number 1"' in html and 'value="Measure number 1"' in html
+    assert Engagement.objects.count() == 0
+
+
+def test_a_search_that_finds_nobody_says_so(protege, mentor, as_user):
+    client = as_user(protege)
+    data = {**EMPTY_ROWS, "goals-0-description": "negotiation"}
+    for htmx in ({"HTTP_HX_REQUEST": "true"}, {}):  # in place, and the whole page
+        for own_name in ("zzzz", "Priya Patel"):  # oneself is never found
+            found = client.post(
+                NEW, {**data, "action": "find_mentor", "mentor_q": own_name}, **htmx
+            )
+            section = mentor_section(found.content.decode())
+            assert f"No one matches “{own_name}”" in section
+            assert "Pick one of the suggestions above, or search" not in section
+        peers = client.post(NEW, {**data, "action": "find_peers", "peer_q": "zzzz"}, **htmx)
+        html = peers.content.decode()
+        peers_section = html[html.index('id="peers"') :]
+        assert "No one matches “zzzz”" in peers_section[: peers_section.index("</fieldset>")]
+    # With a mentor chosen, the choice stands and the search still answers.
+    chosen = client.post(
+        NEW,
+        {**proposal(mentor), "action": "find_mentor", "mentor_q": "zzzz"},
+        HTTP_HX_REQUEST="true",
+    )
+    section = mentor_section(chosen.content.decode())
+    assert "Your mentor: <strong>Daniel Okafor</strong>" in section
+    assert "No one else matches “zzzz”" in section
+    # A search that finds someone, or none typed, says nothing of the kind.
+    for q in ("okafor", ""):
+        found = client.post(NEW, {**data, "action": "find_mentor", "mentor_q": q})
+        assert "No one matches" not in found.content.decode()
 
 
 def test_the_propose_page_makes_the_same_number_of_queries_for_1_and_8_found_mentors(
@@ -483,10 +525,11 @@ def test_the_mentor_section_says_what_to_do_when_nothing_is_suggested(protege, m
     assert "No suggestions for this goal: find someone below, or " + directory in no_skill
     assert "Pick one of the suggestions above" not in no_skill
     assert "Pick one of the suggestions above" in redraw("negotiation")
-    # A search that finds nobody redraws the section alone: it still knows.
+    # A search that finds nobody redraws the section alone: it still knows there are
+    # suggestions above, and says the search found nobody.
     data = {**EMPTY_ROWS, "goals-0-description": "negotiation", "mentor_q": "zzzz"}
     found = says(client.post(NEW, {**data, "action": "find_mentor"}, HTTP_HX_REQUEST="true"))
-    assert "Pick one of the suggestions above" in found
+    assert "No one matches “zzzz”. Try part of a name or a skill, or pick one of" in found
 
 
 def test_a_search_in_place_ranks_only_what_its_section_shows(protege, mentor, as_user):

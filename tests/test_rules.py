@@ -7,7 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagements import meetings, proposals, transitions
-from engagements.models import Engagement, Event, Notification, Participant, TransitionError
+from engagements.models import (
+    Engagement,
+    Event,
+    Meeting,
+    Notification,
+    Participant,
+    TransitionError,
+)
 from engagements.rules import RULES, Role, Verb, needed_action
 from tests.factories import EmployeeFactory, engagement_between, make_login
 
@@ -38,6 +45,15 @@ def act(verb: Verb, engagement: Engagement, person):
         return meetings.log_meeting(
             engagement, by=person, held_on=engagement.start_date, minutes=30
         )
+    if verb == Verb.DELETE_MEETING:
+        # A meeting of their own, as if they had logged it: the role is what is refused.
+        meeting = Meeting.objects.create(
+            engagement=engagement,
+            held_on=engagement.start_date,
+            minutes=30,
+            logged_by=person or engagement.protege,
+        )
+        return meetings.delete_meeting(engagement, meeting_pk=meeting.pk, by=person)
     if verb == Verb.THANK:
         outcomes = {g.pk: "met" for g in engagement.goals.all()}
         return meetings.thank_mentor(engagement, by=person, outcomes=outcomes, thank_you="Thanks")
@@ -108,6 +124,7 @@ VIEWS = {
     Verb.DECLINE: ("proposed", "engagements:decline", {"reason": "not_now"}),
     Verb.CANCEL: ("active", "engagements:cancel", {"reason": "Plans changed"}),
     Verb.LOG_MEETING: ("active", "engagements:log_meeting", {"minutes": "30"}),
+    Verb.DELETE_MEETING: ("active", "engagements:delete_meeting", {"meeting": "1"}),
     Verb.DELETE: ("draft", "engagements:delete", {}),
     Verb.PROPOSE: ("draft", "engagements:propose", {}),
 }
@@ -140,10 +157,10 @@ def test_the_engagement_page_shows_only_the_buttons_the_table_allows(cast, as_us
     proposed = engagement_in("proposed", cast)
     url = proposed.get_absolute_url()
     for role, buttons, absent in (
-        (Role.MENTOR, ["Accept", "Decline…"], ["Withdraw proposal", "Join as a peer"]),
-        (Role.PROTEGE, ["Withdraw proposal"], ["Accept", "Join as a peer"]),
-        (Role.INVITED, ["Join as a peer"], ["Accept", "Withdraw proposal"]),
-        (Role.ADMIN, [], ["Accept", "Withdraw proposal", "Join as a peer"]),
+        (Role.MENTOR, ["Accept", "Decline…"], ["Withdraw proposal…", "Join as a peer"]),
+        (Role.PROTEGE, ["Withdraw proposal…"], ["Accept", "Join as a peer"]),
+        (Role.INVITED, ["Join as a peer"], ["Accept", "Withdraw proposal…"]),
+        (Role.ADMIN, [], ["Accept", "Withdraw proposal…", "Join as a peer"]),
     ):
         html = as_user(cast[role]).get(url).content.decode()
         for label in buttons:

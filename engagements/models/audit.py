@@ -26,6 +26,7 @@ class Event(ChoiceLabels, models.Model):
         PEER_DECLINED = "peer_declined", "declined to join"
         THANKED = "thanked", "thanked the mentor"
         ADVISED = "advised", "suggested what next"
+        MEETING_DELETED = "meeting_deleted", "deleted a meeting they had logged"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -7,16 +7,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from directory.compiled import Compiled, shown_only
+from directory.compiled import Compiled, fits, shown_only
 from directory.http import form_action
 from directory.models import Employee
-from engagements import meetings, transitions
+from engagements import meetings, proposals, transitions
 from engagements.access import Access, engagement_for
 from engagements.forms import AdviceForm, CancelForm, MeetingForm, ThankYouForm
 from engagements.matching import others_who_could_help
 from engagements.models import Engagement, Event, Meeting, TransitionError
 from engagements.views.decisions import mentor_options
 
+# What is true for a peer who just joined: the mentor may not have answered yet.
+JOINED = {
+    Engagement.State.PROPOSED: (
+        "You joined. The mentor has not answered the proposal yet; you will hear when they do."
+    ),
+    Engagement.State.ACTIVE: "You joined. See you at the first meeting.",
+}
 # After these the protégé is shown who else could help.
 NO_ANSWER = (Engagement.State.DECLINED, Engagement.State.EXPIRED)
 # The page's timeline and meetings, read on every view of it: SQL compiled once
@@ -50,6 +57,7 @@ def render_detail(
     thank_form: ThankYouForm | None = None,
     advice_form: AdviceForm | None = None,
     cancel_form: CancelForm | None = None,
+    time_notice: tuple[str, str] | None = None,
     partial: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -69,6 +77,8 @@ def render_detail(
         "engagement": engagement,
         "goals": goals,
         **spent,
+        "deletable": {m.pk for m in spent["meetings"] if access.deletes(m)},
+        "time_notice": time_notice,  # (message level, text) after a deletion with htmx
         "events": _EVENTS.all(engagement.pk),
         "wrap_up": engagement.wrap_up_or_none,
         "meeting_form": meeting_form or MeetingForm(initial={"held_on": day, "minutes": minutes}),
@@ -77,6 +87,7 @@ def render_detail(
         "cancel_form": cancel_form or CancelForm(),
         "mentor_options": mentor_options(engagement.mentor) if access.can.advise else None,
         "others": others_who_could_help(engagement, now=timezone.now()) if shows_others else [],
+        "ask_again_states": proposals.ASKED_IN_VAIN,
     }
     template = "engagements/detail.html" + (f"#{partial}" if partial else "")
     return render(request, template, context, status=status)
@@ -119,6 +130,37 @@ def log_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @form_action(back="engagements:detail")
+def delete_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    access = engagement_for(request, pk, action="delete_meeting")
+    try:
+        meeting = meetings.delete_meeting(
+            access.engagement, meeting_pk=_posted_id(request, "meeting"), by=access.me
+        )
+    except TransitionError as exc:
+        notice = ("error", str(exc))
+        access = engagement_for(request, pk)  # refused: it moved on, so show it as it is
+    else:
+        # Already gone is a double-click or a second tab, not a failure: say so calmly.
+        notice = ("info", "That meeting was already deleted.")
+        if meeting:
+            back = meetings.format_minutes(meeting.minutes)
+            notice = ("success", f"Meeting deleted: {back} back in the budget.")
+    if not request.htmx:
+        getattr(messages, notice[0])(request, notice[1])
+        return redirect(access.engagement)
+    return render_detail(request, access, time_notice=notice, partial="time")
+
+
+def _posted_id(request: HttpRequest, name: str) -> int:
+    """A row id the form posts; anything else is 0, the id of no row."""
+    try:
+        value = int(request.POST.get(name, ""))
+    except ValueError:
+        return 0
+    return value if fits(value) else 0
+
+
+@form_action(back="engagements:detail")
 def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="answer_invitation")
     join = request.POST.get("answer") == "join"
@@ -128,7 +170,9 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(access.engagement)
     if join:
-        messages.success(request, "You joined. See you at the first meeting.")
+        # Its state now, not as the page showed it: the mentor may have answered since.
+        access.engagement.refresh_from_db(fields=["state"])
+        messages.success(request, JOINED.get(access.engagement.state, "You joined."))
         return redirect(access.engagement)
     messages.success(request, "You declined the invitation.")
     return redirect("engagements:home")

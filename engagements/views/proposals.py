@@ -16,8 +16,8 @@ from directory.skills import skills_in_text
 from engagements import proposals, transitions
 from engagements.access import engagement_for
 from engagements.matching import Suggestion, suggest_mentors, suggest_peers
-from engagements.models import Program, TransitionError
-from engagements.proposal_forms import ProposalForms
+from engagements.models import Engagement, Program, TransitionError
+from engagements.proposal_forms import AskAgainForm, ProposalForms
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,7 +30,10 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             raise Http404("Only drafts can be edited.")
         engagement = access.engagement
     program = engagement.program if engagement else Program.default()
-    page = ProposalForms.from_request(request, program=program, me=me, engagement=engagement)
+    again = proposal_to_ask_again(request) if pk is None and request.method == "GET" else None
+    page = ProposalForms.from_request(
+        request, program=program, me=me, engagement=engagement, asked_again=again
+    )
     if page.redraw:
         partial = page.partial if request.htmx else None
         return render_proposal(request, page, partial=partial, engagement=engagement)
@@ -61,11 +64,29 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             else:
                 messages.success(request, "Draft saved. Propose it when it is ready.")
             return redirect(engagement)
-    return render_proposal(request, page, engagement=engagement)
+    return render_proposal(request, page, engagement=engagement, asked_again=again)
+
+
+def proposal_to_ask_again(request: HttpRequest) -> Engagement | None:
+    """`/engagements/new/?from=<pk>`: a proposal of mine that went nowhere, to prefill a
+    new one from ("Propose this to someone else"). No `from`, or garbage in it, is none;
+    any other engagement is a 404, as engagements are to those who may not see them."""
+    form = AskAgainForm(request.GET)
+    if not form.is_valid() or form.cleaned_data["from"] is None:
+        return None
+    access = engagement_for(request, form.cleaned_data["from"])
+    if not access.is_protege or access.engagement.state not in proposals.ASKED_IN_VAIN:
+        raise Http404("Only a proposal of yours that went nowhere can be asked again.")
+    return access.engagement
 
 
 def render_proposal(
-    request: HttpRequest, page: ProposalForms, *, partial: str | None = None, engagement=None
+    request: HttpRequest,
+    page: ProposalForms,
+    *,
+    partial: str | None = None,
+    engagement=None,
+    asked_again: Engagement | None = None,
 ) -> HttpResponse:
     context = {
         "page": page,
@@ -74,6 +95,7 @@ def render_proposal(
         "activities": page.activities,
         "program": page.program,
         "engagement": engagement,
+        "asked_again": asked_again,
         # Redraws post here; the chosen mentor travels in the form, not the URL.
         "form_url": reverse("engagements:edit", args=[engagement.pk])
         if engagement
@@ -83,6 +105,9 @@ def render_proposal(
         "peer_candidates": page.peer_candidates(),
         "chosen_mentor": next(iter(page.chosen_ids("mentor")), ""),
         "chosen_peers": page.chosen_ids("peers"),
+        # A search that found nobody says so, instead of showing nothing.
+        "mentor_unmatched": page.unmatched("mentor_q"),
+        "peer_unmatched": page.unmatched("peer_q"),
         # Each ranking only for the parts that show it (see RANKED).
         **suggestions_for(page, *RANKED.get(partial, ())),
         "notice": page.notice,
