@@ -74,7 +74,7 @@ def test_the_apps_hot_forms_render_as_django_renders_them(db):
     hot = (
         (DeclineForm, {"auto_id": "decline-7-%s"}),
         (DirectorySearchForm, {"today": programme_today()}),
-        (ProfileForm, {}),
+        (ProfileForm, {"today": programme_today()}),
         (MeetingForm, {}),
         (AdviceForm, {}),
         (ProgrammeFilterForm, {"programmes": Program.objects.all()}),

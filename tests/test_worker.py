@@ -45,8 +45,8 @@ def use_broker(url: str) -> None:
     current_app.conf.broker_url = url
 
 
-@pytest.fixture
-def worker(smtp_sink, redis_server):
+def started_worker(redis_server, smtp_sink) -> services.Worker:
+    """A real worker on this test's database, the private Redis and the SMTP sink."""
     env = services.service_env(
         database_name=connection.settings_dict["NAME"],
         broker_url=redis_server.url,
@@ -54,6 +54,12 @@ def worker(smtp_sink, redis_server):
     )
     process = services.Worker(env)
     process.start()
+    return process
+
+
+@pytest.fixture
+def worker(smtp_sink, redis_server):
+    process = started_worker(redis_server, smtp_sink)
     yield process
     process.stop()
 
@@ -86,13 +92,7 @@ def test_a_proposal_made_while_redis_is_down_is_stored_and_delivered_when_it_ret
     n = Notification.objects.get(kind=Notification.Kind.PROPOSAL_RECEIVED)
     assert n.sent_at is None
     redis_server.start()
-    env = services.service_env(
-        database_name=connection.settings_dict["NAME"],
-        broker_url=redis_server.url,
-        smtp_port=smtp_sink.port,
-    )
-    worker = services.Worker(env)
-    worker.start()
+    worker = started_worker(redis_server, smtp_sink)
     try:
         # The task was never queued: the sweep (beat's job) is the safety net.
         current_app.send_task("engagements.tasks.sweep")
@@ -155,13 +155,7 @@ def test_an_employee_file_uploaded_while_redis_is_down_is_imported_when_it_retur
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.QUEUED  # stored; its task was never queued
     redis_server.start()
-    env = services.service_env(
-        database_name=connection.settings_dict["NAME"],
-        broker_url=redis_server.url,
-        smtp_port=smtp_sink.port,
-    )
-    worker = services.Worker(env)
-    worker.start()
+    worker = started_worker(redis_server, smtp_sink)
     try:
         assert tasks.requeue_waiting() == 0  # too recent: perhaps a worker is on it
         ImportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - WAITING)
