@@ -51,16 +51,17 @@ class DeclineForm(forms.Form):
         label="Message to the protégé",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Leave empty to send the reason's own message (below).",
+        help_text="Leave empty to send the reason's own message (“The message each reason sends”).",
     )
     suggested_mentor = colleague_by_email(
         "Suggest another mentor (optional)",
         "Their work email; start typing to see colleagues with the same skills.",
     )
 
-    def presets(self) -> list[tuple[str, str]]:
+    @classmethod
+    def presets(cls) -> list[tuple[str, str]]:
         """(reason, the message it sends when the mentor writes none), to show them."""
-        return [(reason.label, text) for reason, text in self.PRESETS.items()]
+        return [(reason.label, text) for reason, text in cls.PRESETS.items()]
 
     def clean(self):
         cleaned = super().clean()

@@ -168,10 +168,12 @@ def test_the_mentor_declines_gracefully_with_a_preset_and_a_suggestion(protege, 
 
 def test_the_mentor_reads_the_message_a_reason_sends_before_sending_it(protege, mentor, as_user):
     engagement = engagement_between(protege, mentor, state="proposed")
+    engagement_between(protege, mentor, state="proposed", title="Pricing")  # two cards
     client = as_user(mentor)
     for url in (reverse("engagements:inbox"), reverse("engagements:decline", args=[engagement.pk])):
         html = client.get(url).content.decode().replace("&#x27;", "'")
-        presets = html[html.index('<details class="presets small">') :]
+        assert html.count('<details class="presets small') == 1  # once a page, not a card
+        presets = html[html.index('<details class="presets small') :]
         presets = presets[: presets.index("</details>")]
         assert "The message each reason sends" in presets
         for reason in ("Not the right time for me", "Outside my expertise"):

@@ -62,6 +62,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "load": me.mentoring_load,
         "me": me,
         "mentor_options": mentor_options(me),
+        "decline_presets": DeclineForm.presets(),
     }
     return render(request, "engagements/inbox.html", context)
 
