@@ -211,3 +211,24 @@ def test_the_peer_invitation_costs_the_same_queries_however_long_the_plan(
         ).get(kind=Kind.PEER_INVITED, recipient=person)
         with django_assert_num_queries(2):  # the goals, the activities
             emails.for_notification(n)
+
+
+def test_the_unanswered_reminder_says_when_to_answer_by_on_the_programmes_clock(protege, mentor):
+    import datetime as dt
+
+    engagement = engagement_between(protege, mentor, state="proposed")
+    engagement.program.time_zone = "Pacific/Auckland"  # UTC+13 in December
+    engagement.program.save()
+    engagement.expires_at = dt.datetime(2026, 12, 3, 20, 0, tzinfo=dt.UTC)
+    n = Notification(
+        pk=1,
+        engagement=engagement,
+        recipient=mentor,
+        kind=Kind.REMIND_UNANSWERED,
+        created_at=engagement.created_at,
+        due_at=engagement.created_at,
+    )
+    message = emails.for_notification(n)
+    expected = "Answer by Fri 4 December, 09:00 (Pacific/Auckland), when the proposal expires."
+    assert expected in message.body
+    assert expected in message.alternatives[0][0]
