@@ -1,7 +1,10 @@
 import ipaddress
+import smtplib
 
+import structlog
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import get_next_redirect_url
+from allauth.core import context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
@@ -11,6 +14,11 @@ from django.utils.http import urlencode
 
 from directory.logins import TIME_ZONE_SESSION_KEY, link_or_create_employee
 from directory.models import Employee
+
+logger = structlog.get_logger(__name__)
+# In the session when an account email (a confirmation link, a password reset) could not
+# be sent: the page that would say "check your email" says so instead, once.
+MAIL_NOT_SENT = "account_mail_not_sent"
 
 
 def email_may_sign_up(email: str) -> bool:
@@ -79,6 +87,19 @@ class AccountAdapter(DefaultAccountAdapter):
             url += "?" + urlencode({"next": next_url})
         return url
 
+    def send_mail(self, template_prefix: str, email: str, context_: dict) -> None:
+        """allauth sends its emails during the request. A mail server that is down or
+        refuses is not a 500 (the account is saved; a new link can be asked for): it is
+        logged, and the page says the email did not go."""
+        try:
+            super().send_mail(template_prefix, email, context_)
+        except (smtplib.SMTPException, OSError) as error:
+            logger.error("account_mail_not_sent", template=template_prefix, error=str(error))
+            request = context.request
+            if request is not None and hasattr(request, "session"):
+                request.session[MAIL_NOT_SENT] = True
+                request.account_mail_not_sent = True
+
     def add_message(
         self,
         request: HttpRequest,
@@ -90,11 +111,14 @@ class AccountAdapter(DefaultAccountAdapter):
     ) -> None:
         # allauth adds this message exactly when it has sent a verification email.
         if message_template == "account/messages/email_confirmation_sent.txt":
+            if getattr(request, "account_mail_not_sent", False):
+                return  # it was not: the next page says so
             request.verification_email_sent = True
         super().add_message(request, level, message_template, message_context, extra_tags, message)
 
     def respond_email_verification_sent(self, request: HttpRequest, user):
-        if not getattr(request, "verification_email_sent", False):
+        sent = getattr(request, "verification_email_sent", False)
+        if not sent and not getattr(request, "account_mail_not_sent", False):
             # allauth's cooldown held the email back, silently: the link in the email
             # sent a moment ago still works, so say that instead of "we sent you one".
             self.add_message(request, messages.INFO, "account/messages/email_already_sent.txt")

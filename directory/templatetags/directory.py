@@ -1,5 +1,7 @@
 from django import template
 
+from directory.adapters import MAIL_NOT_SENT
+
 register = template.Library()
 
 
@@ -9,3 +11,15 @@ def availability(context, person) -> tuple[bool, str]:
     programme's date (`programme_today`, from the site context processor)."""
     today = context["programme_today"]
     return person.availability(today() if callable(today) else today)
+
+
+@register.simple_tag(takes_context=True)
+def account_mail_not_sent(context) -> bool:
+    """`{% account_mail_not_sent as failed %}`: whether the account email this page
+    announces could not be sent (directory.adapters), told once."""
+    request = context.get("request")
+    if request is None:
+        return False
+    if not hasattr(request, "mail_not_sent_told"):  # the title and the body both ask
+        request.mail_not_sent_told = request.session.pop(MAIL_NOT_SENT, False)
+    return request.mail_not_sent_told
