@@ -23,7 +23,7 @@ from icalendar import Event as CalendarEvent
 
 from directory.models import Employee
 from engagements.matching import others_who_could_help
-from engagements.models import Engagement, Notification
+from engagements.models import Engagement, Notification, Participant
 from engagements.tokens import make_token
 
 Kind = Notification.Kind
@@ -137,6 +137,17 @@ def peer_invited(n: Notification) -> EmailMultiAlternatives:
     return make_message("peer-invited", n.recipient, ctx, msgid=message_id(n))
 
 
+def peer_answered(n: Notification) -> EmailMultiAlternatives:
+    """To the protégé: whether the peer joined or declined (one query)."""
+    answer = (
+        Participant.objects.filter(engagement_id=n.engagement_id, employee_id=n.actor_id)
+        .values_list("answer", flat=True)
+        .first()
+    )
+    ctx = {**_context(n), "joined": answer == Participant.Answer.ACCEPTED}
+    return make_message("peer-answered", n.recipient, ctx, msgid=message_id(n))
+
+
 def accepted(n: Notification) -> EmailMultiAlternatives:
     message = make_message("accepted", n.recipient, _context(n), msgid=message_id(n))
     message.attach("engagement.ics", calendar(n.engagement), "text/calendar")
@@ -199,7 +210,6 @@ declined = _simple("declined")
 withdrawn = _simple("withdrawn")
 cancelled = _simple("cancelled")
 completed = _simple("completed")
-peer_answered = _simple("peer-answered")
 thanked = _simple("thanked")
 advised = _simple("advised")
 remind_unanswered = _simple("remind-unanswered", reminder=True)

@@ -68,6 +68,9 @@ class Rule:
     todo: str = ""  # what "Needs your action" says while it waits for this person
     refusal: str = ""  # said to a person who may not do it
     settles: tuple[str, ...] = ()  # the actor's notifications that asked for this: now read
+    # Done by several people, each telling once: two peers answering are two messages
+    # (a notification is once per engagement, kind, recipient and occasion).
+    once_per_actor: bool = False
 
 
 def _thanked(e: Engagement) -> bool:
@@ -160,6 +163,7 @@ RULES: dict[Verb, Rule] = {
         [State.PROPOSED, State.ACTIVE],
         [Role.INVITED],
         tells=((Audience.PROTEGE, Kind.PEER_ANSWERED),),
+        once_per_actor=True,
         todo="Join or decline the invitation",
         refusal="This invitation was already answered or is no longer open.",
         settles=(Kind.PEER_INVITED, Kind.REMIND_INVITATION),

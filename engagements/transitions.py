@@ -84,9 +84,10 @@ def tell(engagement: Engagement, verb: Verb, *, actor: Employee | None, now: dt.
     actor_id = actor.pk if actor else None
     row = [(engagement.pk, engagement.protege_id, engagement.mentor_id)]
     told = False
+    occasion = f"by-{actor_id}" if RULES[verb].once_per_actor else ""
     for whom, kind in RULES[verb].tells:
         pairs = [(e, person) for e, person in audience(row, whom) if person != actor_id]
-        queue(pairs, kind, now=now, actor_id=actor_id)
+        queue(pairs, kind, now=now, actor_id=actor_id, occasion=occasion)
         told = told or bool(pairs)
     if told:
         transaction.on_commit(partial(enqueue_delivery, engagement.pk))

@@ -232,3 +232,24 @@ def test_the_unanswered_reminder_says_when_to_answer_by_on_the_programmes_clock(
     expected = "Answer by Fri 4 December, 09:00 (Pacific/Auckland), when the proposal expires."
     assert expected in message.body
     assert expected in message.alternatives[0][0]
+
+
+def test_each_peers_answer_reaches_the_protege_saying_joined_or_declined(protege, mentor, peer):
+    other = EmployeeFactory(full_name="Ivy Invited")
+    engagement = engagement_between(protege, mentor, state="proposed", peers=[peer, other])
+    transitions.answer_invitation(engagement, by=peer, join=True)
+    transitions.answer_invitation(engagement, by=other, join=False)
+    # Two answers, two messages: the second was dropped as a repeat of the first.
+    told = Notification.objects.filter(kind=Kind.PEER_ANSWERED, recipient=protege)
+    assert sorted(told.values_list("actor__full_name", flat=True)) == ["Ivy Invited", "Tom Becker"]
+    joined, declined = (
+        emails.for_notification(
+            Notification.objects.select_related("engagement", "recipient", "actor").get(
+                kind=Kind.PEER_ANSWERED, actor=who
+            )
+        )
+        for who in (peer, other)
+    )
+    assert joined.subject.startswith("Tom joined:")
+    assert 'Tom Becker joined "Negotiating agency contracts" as a peer.' in joined.body
+    assert declined.subject.startswith("Ivy declined your invitation:")
