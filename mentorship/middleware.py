@@ -4,6 +4,8 @@ from collections.abc import Callable
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +17,19 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from directory.logins import TIME_ZONE_SESSION_KEY, employee_of
 from engagements.access import is_programme_admin
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, for the htmx requests of a page whose session has ended (signed out in
+    another tab): the whole page goes to sign in (HX-Redirect) and comes back to itself
+    after, where following Django's redirect drew the sign-in page inside the panel."""
+
+    def handle_no_permission(self, request: HttpRequest, view_func) -> HttpResponse:
+        if not getattr(request, "htmx", False):
+            return super().handle_no_permission(request, view_func)
+        page = request.htmx.current_url_abs_path or "/"  # None for another site's page
+        login = redirect_to_login(page, self.get_login_url(view_func))
+        return HttpResponseClientRedirect(login.url)
 
 
 class ProgrammeAdminMFAMiddleware:

@@ -129,5 +129,11 @@ def csp_report(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent with an out-of-date CSRF token (opened before a sign-in or sign-out):
     the layout and what to do, where Django's page speaks of tokens. Django has logged
-    the reason (django.security.csrf)."""
+    the reason (django.security.csrf). From htmx (which swaps no 4xx answer, so nothing
+    would happen) the same words go at the top of the page, and what was typed stays."""
+    if request.headers.get("HX-Request") == "true":
+        response = render(request, "403_csrf.html#htmx", status=200)
+        response["HX-Retarget"] = "#main"
+        response["HX-Reswap"] = "afterbegin show:#main:top"
+        return response
     return render(request, "403_csrf.html", status=403)
