@@ -79,7 +79,8 @@ class MeetingForm(forms.ModelForm):
         labels = {"held_on": "Date", "minutes": "Minutes", "note": "Private note"}
         widgets = {
             "held_on": DateInput,
-            "minutes": forms.NumberInput,  # any whole minutes: what is left may be 12
+            # Any whole minutes (what is left may be 12), within what a meeting may be.
+            "minutes": forms.NumberInput(attrs={"min": Meeting.SHORTEST, "max": 480}),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {"note": "Only the people in this engagement can read it."}

@@ -97,3 +97,16 @@ def test_a_cancellation_without_a_reason_opens_the_panel_with_the_message(as_use
     assert "Say why you are cancelling: the other side deserves to know." in panel
     engagement.refresh_from_db()
     assert engagement.state == "active"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_less_left_than_the_shortest_meeting_is_a_budget_used_up(as_user, protege, mentor):
+    today = programme_today()
+    engagement = engagement_between(protege, mentor, state="active", days=14)  # 4 h budget
+    client = as_user(mentor)
+    log = reverse("engagements:log_meeting", args=[engagement.pk])
+    assert client.post(log, {"held_on": today.isoformat(), "minutes": "237"}).status_code == 302
+    panel = time_panel(client.get(engagement.get_absolute_url()).content.decode())
+    # 3 minutes left: offered, they would be refused (a meeting is 5 minutes at least).
+    assert "The hours budget is used up (3 min left, less than a meeting)" in panel
+    assert "Log a meeting" not in panel

@@ -351,10 +351,12 @@ class Participant(ChoiceLabels, models.Model):
 class Meeting(models.Model):
     """A logged meeting. The note is private to the engagement's participants."""
 
+    SHORTEST = 5  # minutes: a meeting, not a message
+
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="meetings")
     held_on = models.DateField()
     minutes = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(5), MaxValueValidator(480)]
+        validators=[MinValueValidator(SHORTEST), MaxValueValidator(480)]
     )
     note = models.TextField(blank=True)
     logged_by = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")

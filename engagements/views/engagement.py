@@ -103,6 +103,8 @@ def time_spent(engagement: Engagement, today) -> dict:
         "meetings": logged,
         "used_minutes": used,
         "left_minutes": max(budget - used, 0),
+        # Less left than the shortest meeting: nothing more can be logged.
+        "used_up": budget - used < Meeting.SHORTEST,
         "used_percent": min(100, round(100 * used / budget)) if budget else 0,
         "days_left": (engagement.end_date - today).days if engagement.end_date else None,
         "not_started": start is not None and today < start,
