@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from directory.compiled import Compiled
@@ -355,12 +355,14 @@ DECLINED_RECENTLY = dt.timedelta(days=180)
 
 def others_who_could_help(engagement: Engagement, *, now: dt.datetime) -> list[Suggestion]:
     """After a decline or an expiry: who else could help with the same goals — never
-    this engagement's mentor, nor anyone who declined this protégé lately."""
+    this engagement's mentor, nor anyone who declined this protégé lately, nor anyone
+    the protégé has asked already (waiting) or works with now (running)."""
     text = " ".join([engagement.title, *(g.description for g in engagement.goals.all())])
-    declined_lately = Engagement.objects.for_protege(engagement.protege).filter(
-        state=State.DECLINED, decided_at__gte=now - DECLINED_RECENTLY
+    asked = Engagement.objects.for_protege(engagement.protege).filter(
+        Q(state=State.DECLINED, decided_at__gte=now - DECLINED_RECENTLY)
+        | Q(state__in=[State.PROPOSED, State.ACTIVE])
     )
-    exclude = [engagement.mentor_id, *declined_lately.values_list("mentor", flat=True)]
+    exclude = [engagement.mentor_id, *asked.values_list("mentor", flat=True)]
     return suggest_mentors(
         engagement.protege,
         skills_in_text(text),

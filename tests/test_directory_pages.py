@@ -45,7 +45,10 @@ def test_a_profile_says_when_someone_is_not_mentoring(mentor, protege, as_user):
     assert "Propose a micro-engagement" not in html
     note = html[html.index('id="not-taking"') : html.index("</p>", html.index('id="not-taking"'))]
     assert "Not mentoring now." in note
-    link = 'href="/directory/?skill=enterprise-sales">Find another mentor for Enterprise sales'
+    link = (
+        'href="/directory/?open=on&amp;skill=enterprise-sales">'
+        "Find another mentor for Enterprise sales"
+    )
     assert link in note
 
 

@@ -77,6 +77,23 @@ def test_others_who_could_help_never_offers_a_mentor_who_declined_lately(protege
     assert "Ann Declined" not in others and "Bob Declined" not in others
 
 
+def test_others_who_could_help_leaves_out_mentors_already_asked_or_working_with_me(
+    protege, as_user
+):
+    asked = EmployeeFactory(full_name="Ada Asked", level=4, skills=["Negotiation"])
+    busy = EmployeeFactory(full_name="Ben Running", level=4, skills=["Negotiation"])
+    declined = EmployeeFactory(full_name="Dee Declined", level=4, skills=["Negotiation"])
+    EmployeeFactory(full_name="Cid Available", level=4, skills=["Negotiation"])
+    engagement_between(protege, asked, state="proposed", title="Negotiation with agencies")
+    engagement_between(protege, busy, state="active", title="Negotiation with suppliers")
+    latest = engagement_between(protege, declined, state="declined", title="Negotiation basics")
+    html = as_user(protege).get(latest.get_absolute_url()).content.decode()
+    others = html[html.index("Others who could help") : html.index('aria-labelledby="plan"')]
+    # A second proposal to someone already asked, or already mentoring me, is a duplicate.
+    assert "Cid Available" in others
+    assert "Ada Asked" not in others and "Ben Running" not in others
+
+
 def test_a_mentors_public_profile_shows_no_protege_measure_and_no_empty_boast(
     protege, mentor, as_user
 ):
