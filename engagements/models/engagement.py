@@ -177,8 +177,7 @@ class Engagement(ChoiceLabels, models.Model):
         OTHER = "other", "Another reason"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="engagements")
-    # No index of their own: each is the first column of the (person, state, closed_at)
-    # and (person, created_at) indexes below, which serve every lookup by person.
+    # No own index: the (person, state, closed_at) and (person, created_at) ones serve them.
     protege = models.ForeignKey(
         Employee, on_delete=models.PROTECT, related_name="engagements_as_protege", db_index=False
     )
@@ -352,7 +351,6 @@ class Meeting(models.Model):
     """A logged meeting. The note is private to the engagement's participants."""
 
     SHORTEST = 5  # minutes: a meeting, not a message
-
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="meetings")
     held_on = models.DateField()
     minutes = models.PositiveSmallIntegerField(
