@@ -51,7 +51,8 @@ class DeclineForm(forms.Form):
         label="Message to the protégé",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Leave empty to send the reason's own message (“The message each reason sends”).",
+        help_text="Leave empty to send the reason's own message (“The message each reason "
+        "sends”); “Another reason” needs your own words.",
     )
     suggested_mentor = colleague_by_email(
         "Suggest another mentor (optional)",

@@ -30,13 +30,17 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             raise Http404("Only drafts can be edited.")
         engagement = access.engagement
     program = engagement.program if engagement else Program.default()
-    again = proposal_to_ask_again(request) if pk is None and request.method == "GET" else None
+    # In the page's address, then in its form (a hidden field), so a redraw without
+    # JavaScript still says what it copies; its data prefill only the first GET.
+    again = proposal_to_ask_again(request) if pk is None else None
     page = ProposalForms.from_request(
         request, program=program, me=me, engagement=engagement, asked_again=again
     )
     if page.redraw:
         partial = page.partial if request.htmx else None
-        return render_proposal(request, page, partial=partial, engagement=engagement)
+        return render_proposal(
+            request, page, partial=partial, engagement=engagement, asked_again=again
+        )
     if page.submitting and not page.is_valid() and page.proposing:
         # Say everything at once: the rules too, for what was typed correctly.
         page.add_rule_errors(
@@ -71,7 +75,7 @@ def proposal_to_ask_again(request: HttpRequest) -> Engagement | None:
     """`/engagements/new/?from=<pk>`: a proposal of mine that went nowhere, to prefill a
     new one from ("Propose this to someone else"). No `from`, or garbage in it, is none;
     any other engagement is a 404, as engagements are to those who may not see them."""
-    form = AskAgainForm(request.GET)
+    form = AskAgainForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid() or form.cleaned_data["from"] is None:
         return None
     access = engagement_for(request, form.cleaned_data["from"])
