@@ -168,3 +168,16 @@ def test_the_live_budget_total_ranks_no_mentors(protege, as_user):
             reverse("engagements:new") + "?redraw=suggestions", data, HTTP_HX_REQUEST="true"
         )
     assert [q for q in redraw.captured_queries if "directory_skill" in q["sql"]]
+
+
+def test_a_decline_without_words_says_its_reason_not_empty_quotes(protege, mentor, as_user):
+    from engagements import transitions
+
+    engagement = engagement_between(protege, mentor, state="proposed")
+    transitions.decline(engagement, by=mentor, reason="capacity")  # as code may, no message
+    html = as_user(protege).get(engagement.get_absolute_url()).content.decode()
+    panel = html[
+        html.index('id="declined"') : html.index("</section>", html.index('id="declined"'))
+    ]
+    assert "“”" not in panel
+    assert "I&#x27;m at capacity — try someone else." in panel
