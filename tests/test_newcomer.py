@@ -181,3 +181,18 @@ def test_a_decline_without_words_says_its_reason_not_empty_quotes(protege, mento
     ]
     assert "“”" not in panel
     assert "I&#x27;m at capacity — try someone else." in panel
+
+
+def test_a_closed_proposals_unanswered_peer_reads_invitation_closed(protege, mentor, peer):
+    from django.test import Client
+
+    from engagements import transitions
+
+    engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
+    client = Client()
+    client.force_login(protege.user)
+    people = "peer · invited</span>"
+    assert people in client.get(engagement.get_absolute_url()).content.decode()
+    transitions.withdraw(engagement, by=protege)
+    html = client.get(engagement.get_absolute_url()).content.decode()
+    assert people not in html and "peer · invitation closed</span>" in html
