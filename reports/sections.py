@@ -57,19 +57,23 @@ def headline(scope: Scope, link: Links, figures: dict) -> list[dict]:
         ("goals_met", "Goals met", None),
         ("minutes", "Hours delivered", link(state=ACCEPTED)),
     ]
-    shown = [
+    # Goals are counted, engagements listed: an engagement can meet both its goals, so
+    # the figure names the engagements its link lists ("in 3 engagements"). A recent
+    # period's engagements have not all ended: fewer completed than in the period before
+    # reads as a fall, when most are still running.
+    extra = {
+        "completed": {"running": figures["active"]},
+        "goals_met": {
+            "running": figures["active"],
+            "within": {"n": figures["with_met"], "link": met_in},
+        },
+    }
+    return [
         {"key": key, "label": label, "link": url, "hours": key == "minutes"}
         | change(now[key], before[key])
+        | extra.get(key, {})
         for key, label, url in rows
     ]
-    # Goals are counted, engagements listed: an engagement can meet both its goals, so
-    # the figure names the engagements its link lists ("in 3 engagements").
-    shown[3]["within"] = {"n": figures["with_met"], "link": met_in}
-    # A recent period's engagements have not all ended: fewer completed than in the
-    # period before reads as a fall, when most are still running.
-    for figure in shown[2:4]:
-        figure["running"] = figures["active"]
-    return shown
 
 
 def participation(scope: Scope, link: Links, found: dict, groups: dict | None = None) -> dict:

@@ -15,7 +15,7 @@ from engagements import transitions
 from engagements.models import Engagement, Event, Notification, Program
 from engagements.tokens import make_token
 from engagements.views.decisions import DECLINE_FIELDS, decline_form
-from tests.factories import PASSWORD, EmployeeFactory, engagement_between
+from tests.factories import PASSWORD, EmployeeFactory, engagement_between, programme_today
 
 pytestmark = pytest.mark.django_db
 INBOX = reverse("engagements:inbox")
@@ -498,7 +498,7 @@ def test_the_colleagues_datalist_is_drawn_once_per_mentor_for_a_few_minutes(
     first, cold = visit()
     second, warm = visit()
     assert 'value="kenji@example.com"' in first and second == first
-    assert len(warm) == len(cold) - 1
+    assert len(warm) == len(cold) - 2  # the colleagues and the programme's date they are read on
     assert not any("directory_employee_skills" in sql for sql in warm)
     assert drawings.get(make_template_fragment_key("mentor-options", [mentor.pk])) == first
     # Another mentor's page draws their own colleagues, not this one's.
@@ -526,6 +526,11 @@ def test_the_colleagues_offered_are_the_most_alike_who_have_room_not_the_first_b
     full = EmployeeFactory(full_name="Adam Full", skills=["Negotiation", "Enterprise sales"])
     type(full).objects.filter(pk=full.pk).update(mentoring_load=2, mentoring_capacity=2)
     EmployeeFactory(full_name="Bea Unrelated", skills=["Python"])
+    EmployeeFactory(
+        full_name="Aida Away",
+        skills=["Negotiation", "Enterprise sales"],
+        snoozed_until=programme_today() + dt.timedelta(days=30),
+    )
     names = [e.full_name for e in mentor_options(mentor).people]
-    # Both skills first, then the most room, then by name; nobody full or unrelated.
+    # Both skills first, then the most room, then by name; nobody full, away or unrelated.
     assert names == ["Abby Able", "Zara Both", "Yusuf Roomy", "Aaron Alone"]

@@ -1,4 +1,5 @@
 from django import template
+from django.templatetags.tz import do_timezone
 from django.utils.timesince import timesince
 
 from engagements.meetings import format_minutes
@@ -19,3 +20,10 @@ def ago(moment) -> str:
         return ""
     elapsed = timesince(moment, depth=1)
     return "just now" if elapsed.startswith("0\xa0") else f"{elapsed} ago"
+
+
+@register.filter
+def answer_by(engagement):
+    """When a proposal expires unanswered, on its programme's clock (the inbox card, the
+    engagement, decline and email pages, the reminder): `{{ e|answer_by|date:"…" }}`."""
+    return do_timezone(engagement.expires_at, engagement.program.time_zone)  # |timezone

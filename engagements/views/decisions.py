@@ -110,31 +110,27 @@ class MentorOptions:
 
     @cached_property
     def people(self) -> list[Employee]:
-        return _MENTOR_OPTIONS.all(self.mentor)
+        return list(_mentor_options(self.mentor, Program.default().today()))
 
 
 def mentor_options(mentor: Employee) -> MentorOptions:
     return MentorOptions(mentor.pk)
 
 
-def _mentor_options(mentor: int) -> QuerySet[Employee]:
-    # The thirty most like the mentor, who can take someone on: the most skills shared,
-    # then the most room, then by name. (By name alone, a common skill's thirty were all
-    # "Ahmed …" to "Alex …".) Counting the shared skills of a common skill's thousands of
-    # holders costs ~20 ms at 10 000 employees, paid once per mentor per
-    # MENTOR_OPTIONS_SECONDS: the datalist is kept drawn.
+def _mentor_options(mentor: int, today: dt.date) -> QuerySet[Employee]:
+    # The thirty most like the mentor who can mentor now (available_to_mentor: the one
+    # definition, a pause included): the most skills shared, then the most room, then by
+    # name. (By name alone, a common skill's thirty were all "Ahmed …" to "Alex …".)
+    # Counting the shared skills of a common skill's thousands of holders costs ~20 ms at
+    # 10 000 employees, paid once per mentor per MENTOR_OPTIONS_SECONDS (the datalist is
+    # kept drawn), so its SQL is not compiled ahead (directory.compiled takes no date).
     return (
-        Employee.objects.active()
-        .filter(skills__in=Skill.objects.filter(experts=mentor), open_to_mentoring=True)
-        .filter(mentoring_load__lt=F("mentoring_capacity"))
+        Employee.objects.available_to_mentor(today)
+        .filter(skills__in=Skill.objects.filter(experts=mentor))
         .exclude(pk=mentor)
         .annotate(shared=Count("skills"), room=F("mentoring_capacity") - F("mentoring_load"))
         .order_by("-shared", "-room", "full_name")[:30]
     )
-
-
-# On the inbox and the engagement page: SQL compiled once (directory.compiled).
-_MENTOR_OPTIONS = Compiled(_mentor_options)
 
 
 def counters(request: HttpRequest, me: Employee) -> str:
