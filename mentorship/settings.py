@@ -6,7 +6,6 @@ Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and EMAIL_*.
 """
 
 import os
-import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,7 +13,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from mentorship.env import env_bool, env_int, env_list, env_networks, env_str, secret_key
+from mentorship import env
+from mentorship.env import env_bool, env_int, env_list, env_networks, env_str
 from mentorship.logs import structured_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 DEBUG = env_bool("DEBUG", default=not env_str("SECRET_KEY"))
-SECRET_KEY = secret_key(DEBUG, VAR_DIR)
+SECRET_KEY = env.secret_key(DEBUG, VAR_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("SITE_NAME", "Micro-mentoring")
@@ -31,12 +31,7 @@ SITE_NAME = env_str("SITE_NAME", "Micro-mentoring")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Sign-up is open to imported employees and to addresses at these domains.
 COMPANY_DOMAINS = [d.lower() for d in env_list("COMPANY_DOMAINS", "example.com")]
-DEFAULT_TIME_ZONE = env_str("DEFAULT_TIME_ZONE", "Europe/London")
-# A zone a programme and a profile can be set to (directory.models.TIME_ZONE_CHOICES).
-if "/" not in DEFAULT_TIME_ZONE or DEFAULT_TIME_ZONE not in zoneinfo.available_timezones():
-    raise ImproperlyConfigured(
-        f"DEFAULT_TIME_ZONE must name a time zone such as Europe/London, not {DEFAULT_TIME_ZONE!r}"
-    )
+DEFAULT_TIME_ZONE = env.env_time_zone("DEFAULT_TIME_ZONE", "Europe/London")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

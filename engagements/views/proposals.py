@@ -32,7 +32,9 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     program = engagement.program if engagement else Program.default()
     # In the page's address, then in its form (a hidden field), so a redraw without
     # JavaScript still says what it copies; its data prefill only the first GET.
-    again = proposal_to_ask_again(request) if pk is None else None
+    # (Not for an htmx redraw of a part: it draws neither the heading nor the data.)
+    redraws_a_part = request.htmx and request.method == "POST"
+    again = proposal_to_ask_again(request) if pk is None and not redraws_a_part else None
     page = ProposalForms.from_request(
         request, program=program, me=me, engagement=engagement, asked_again=again
     )
