@@ -292,6 +292,11 @@ def test_every_control_of_the_inbox_cards_with_and_without_javascript(
     expect(page.locator(offered)).to_have_count(1)
     suggestion = page.locator(f"#decline-{second.pk}-suggested_mentor")
     expect(suggestion).to_have_attribute("list", "mentor-options")
+    # The message each reason sends, once above the cards: folded, then read.
+    capacity_words = page.get_by_text("I'm at capacity with mentoring right now")
+    expect(capacity_words).to_be_hidden()
+    page.get_by_text("The message each reason sends", exact=True).click()
+    expect(capacity_words).to_be_visible()
 
     card = card_of(page, second)
     card.locator("summary", has_text="Decline…").click()

@@ -284,3 +284,25 @@ def test_on_a_phone_a_table_too_wide_says_it_scrolls(open_page, protege, mentor,
         "rgba(0, 0, 0, 0)"
     )
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_full_mentors_profile_leads_to_others_available_now(
+    open_page, protege, mentor, javascript
+):
+    from directory.models import Employee
+    from tests.factories import EmployeeFactory
+
+    Employee.objects.filter(pk=mentor.pk).update(mentoring_load=2)  # full: 2 of 2
+    EmployeeFactory(full_name="Nia Negotiator", skills=["Enterprise sales"])
+    EmployeeFactory(full_name="Paul Paused", skills=["Enterprise sales"], open_to_mentoring=False)
+    page = open_page(
+        protege.email, PASSWORD, mentor.get_absolute_url(), viewport=PHONE, javascript=javascript
+    )
+    expect(page.get_by_role("link", name="Propose a micro-engagement")).to_have_count(0)
+    page.get_by_role("link", name="Find another mentor for Enterprise sales").click()
+    expect(page).to_have_url(re.compile(r"/directory/\?open=on&skill=enterprise-sales$"))
+    results = page.locator("#results")
+    expect(results).to_contain_text("Nia Negotiator")
+    expect(results).not_to_contain_text("Paul Paused")
+    expect(results).not_to_contain_text("Daniel Okafor")

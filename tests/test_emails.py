@@ -239,7 +239,7 @@ def test_each_peers_answer_reaches_the_protege_saying_joined_or_declined(protege
     engagement = engagement_between(protege, mentor, state="proposed", peers=[peer, other])
     transitions.answer_invitation(engagement, by=peer, join=True)
     transitions.answer_invitation(engagement, by=other, join=False)
-    # Two answers, two messages: the second was dropped as a repeat of the first.
+    # Two answers, two messages (the second used to be dropped as a repeat of the first).
     told = Notification.objects.filter(kind=Kind.PEER_ANSWERED, recipient=protege)
     assert sorted(told.values_list("actor__full_name", flat=True)) == ["Ivy Invited", "Tom Becker"]
     joined, declined = (

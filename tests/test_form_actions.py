@@ -65,8 +65,11 @@ def test_a_saved_draft_is_proposed_from_its_own_page(as_user, protege, mentor):
     client.post(action)
     draft.refresh_from_db()
     assert draft.state == "proposed"
-    # The mentor sees no such button on it, nor on a draft (which they cannot open).
-    assert "Propose to" not in as_user(mentor).get(draft.get_absolute_url()).content.decode()
+    # The mentor sees no such button on it, and cannot open a draft at all.
+    seen = as_user(mentor).get(draft.get_absolute_url())
+    assert seen.status_code == 200 and "Propose to" not in seen.content.decode()
+    other = engagement_between(protege, mentor, state="draft", title="Pricing")
+    assert as_user(mentor).get(other.get_absolute_url()).status_code == 404
 
 
 def test_opening_mark_all_read_goes_back_to_my_engagements(as_user, protege):

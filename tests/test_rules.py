@@ -124,7 +124,7 @@ VIEWS = {
     Verb.DECLINE: ("proposed", "engagements:decline", {"reason": "not_now"}),
     Verb.CANCEL: ("active", "engagements:cancel", {"reason": "Plans changed"}),
     Verb.LOG_MEETING: ("active", "engagements:log_meeting", {"minutes": "30"}),
-    Verb.DELETE_MEETING: ("active", "engagements:delete_meeting", {"meeting": "1"}),
+    Verb.DELETE_MEETING: ("active", "engagements:delete_meeting", {"meeting": "?"}),
     Verb.DELETE: ("draft", "engagements:delete", {}),
     Verb.PROPOSE: ("draft", "engagements:propose", {}),
 }
@@ -137,10 +137,20 @@ def test_the_views_refuse_the_same_roles(verb, cast, as_user):
         if role in RULES[verb].by or person is None:
             continue
         engagement = engagement_in(state, cast)
+        if data.get("meeting") == "?":  # a real meeting, which must still be there after
+            logged = Meeting.objects.create(
+                engagement=engagement,
+                held_on=engagement.start_date,
+                minutes=30,
+                logged_by=cast[Role.PROTEGE],
+            )
+            data = {"meeting": str(logged.pk)}
         before = snapshot(engagement)
         response = as_user(person).post(reverse(name, args=[engagement.pk]), data)
         assert response.status_code == 404, (verb, role)
         assert snapshot(engagement) == before
+        if "meeting" in data:
+            assert Meeting.objects.filter(pk=data["meeting"]).exists(), role
 
 
 def test_needs_your_action_reads_the_table(cast):

@@ -75,16 +75,29 @@ def test_a_colleague_who_is_not_staff_is_turned_away_from_the_admin(as_user, pro
     response = client.get("/admin/", follow=True)
     assert response.status_code == 403
     page = response.content.decode()
-    # In the layout, saying why and where to go; a programme's links only to its admins.
-    assert "The site administration is for the people who run this installation" in page
-    assert f"{protege.email} is not one of them" in page
+    assert 'class="site-header"' in page  # in the layout
+    panel = refusal_of(page)
+    # Saying why and where to go; a programme's links only to its admins.
+    assert "The site administration is for the people who run this installation" in panel
+    assert f"{protege.email} is not one of them" in panel
     assert 'href="/"' in page and reverse("reports:report") not in page
+    assert '<a href="/engagements/">Go to My engagements</a>' in panel
+    assert "You run a programme" not in panel
+
+
+def refusal_of(page: str) -> str:
+    """The 403 page's own panel (the layout's menu has links of its own)."""
+    start = page.index("<h1>This page is not open to you</h1>")
+    return page[start : page.index("</section>", start)]
 
 
 def test_a_programme_admin_turned_away_from_the_admin_is_shown_their_programme(as_user, admin):
     response = as_user(admin).get("/admin/", follow=True)
     assert response.status_code == 403
     assert f'href="{reverse("reports:report")}"' in response.content.decode()
+    panel = refusal_of(response.content.decode())
+    assert "You run a programme: its engagements are under" in panel
+    assert f'<a href="{reverse("reports:report")}">Reports</a>' in panel
 
 
 def test_a_form_out_of_date_says_what_to_do_and_changes_nothing(protege):
