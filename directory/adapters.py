@@ -9,10 +9,11 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.http import urlencode
 
-from directory.logins import TIME_ZONE_SESSION_KEY, link_or_create_employee
+from directory.logins import TIME_ZONE_SESSION_KEY, link_or_create_employee, logins_follow
 from directory.models import Employee
 
 logger = structlog.get_logger(__name__)
@@ -22,12 +23,17 @@ MAIL_NOT_SENT = "account_mail_not_sent"
 
 
 def email_may_sign_up(email: str) -> bool:
-    """Imported employees, and anyone at one of the company's domains."""
+    """Imported employees, and anyone at one of the company's domains, unless the
+    directory says they left (active = no)."""
     email = email.strip().lower()
     domain = email.rpartition("@")[2]
-    return (
-        domain in settings.COMPANY_DOMAINS or Employee.objects.filter(email__iexact=email).exists()
-    )
+    known = Employee.objects.filter(email__iexact=email).values_list("is_active", flat=True)
+    match list(known):
+        case [False]:
+            return False
+        case [True]:
+            return True
+    return domain in settings.COMPANY_DOMAINS
 
 
 def client_address(
@@ -72,8 +78,8 @@ class AccountAdapter(DefaultAccountAdapter):
         email = super().clean_email(email)
         if not email_may_sign_up(email):
             raise forms.ValidationError(
-                "Sign-up is for employees: use your work email address, or ask your "
-                "programme admin to add you to the directory."
+                "Sign-up is for employees in the company directory: use your work email "
+                "address, or ask your programme admin to add you to the directory."
             )
         return email
 
@@ -124,6 +130,18 @@ class AccountAdapter(DefaultAccountAdapter):
             self.add_message(request, messages.INFO, "account/messages/email_already_sent.txt")
         return super().respond_email_verification_sent(request, user)
 
+    def pre_login(self, request: HttpRequest, user, **kwargs):
+        """Someone the directory says left (active = no) is not signed in, whatever way
+        they came (password, a confirmation link, single sign-on), even if their login
+        was not closed when they left (directory.logins.logins_follow closes it now)."""
+        if user.is_active and user.pk is not None:
+            email = (user.email or "").lower()
+            people = list(Employee.objects.filter(Q(user=user) | Q(email__iexact=email)))
+            if people and not any(person.is_active for person in people):
+                logins_follow(people)
+                user.is_active = False
+        return super().pre_login(request, user, **kwargs)
+
     def login(self, request: HttpRequest, user) -> None:
         super().login(request, user)
         employee = link_or_create_employee(user)
@@ -142,4 +160,5 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             address.verified and address.email.strip().lower() == email
             for address in sociallogin.email_addresses
         )
-        return bool(email) and verified and Employee.objects.filter(email__iexact=email).exists()
+        people = Employee.objects.filter(email__iexact=email, is_active=True)
+        return bool(email) and verified and people.exists()

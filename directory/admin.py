@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db import models
 
+from directory.logins import logins_follow
 from directory.models import Department, Employee, Skill
 
 
@@ -22,3 +24,13 @@ class EmployeeAdmin(admin.ModelAdmin):
     search_fields = ["full_name", "email", "title"]
     autocomplete_fields = ["manager", "skills", "interests", "department"]
     raw_id_fields = ["user"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"  # as the profile form (and Django 6) do
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "is_active" in form.changed_data:
+            logins_follow([obj])  # a leaver is signed out; someone back can sign in

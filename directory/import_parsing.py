@@ -99,6 +99,9 @@ class ImportResult:
     # Created by the import, in file order: a new one is often a typo.
     new_departments: list[str] = field(default_factory=list)
     new_skills: list[str] = field(default_factory=list)
+    # Whose `active` the file changed (their logins follow: directory.logins).
+    left: list[str] = field(default_factory=list)
+    returned: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -111,6 +114,8 @@ class ImportResult:
         for label, names in [
             ("New departments", self.new_departments),
             ("New skills", self.new_skills),
+            ("No longer active, signed out", self.left),
+            ("Active again", self.returned),
         ]:
             if names:
                 shown = [_show(name) for name in names[:NAMES_SHOWN]]

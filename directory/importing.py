@@ -23,6 +23,7 @@ from directory.import_parsing import (
     Row,
     parse,
 )
+from directory.logins import logins_follow
 from directory.models import Department, Employee, ImportRun, Skill
 from directory.search import analyze, refresh_search_vectors
 
@@ -73,6 +74,7 @@ def run_import(run_id: int, *, now=None) -> None:
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
+        summary=result.summary if result.ok else "",
         errors=[list(error) for error in result.errors],
         data=b"",
         finished_at=now or timezone.now(),
@@ -155,6 +157,7 @@ def save(rows: list[Row], result: ImportResult) -> None:
     # get the model's defaults, people already here keep what they have.
     new: list[Employee] = []
     changed: dict[int, Employee] = {}
+    moved: list[Employee] = []  # left the directory, or came back
     for row in rows:
         department_id = departments[row.department.lower()] if row.department else None
         employee = known.get(row.email)
@@ -172,6 +175,8 @@ def save(rows: list[Row], result: ImportResult) -> None:
         wanted = dict(row.values)
         if row.department is not None:
             wanted["department_id"] = department_id
+        if wanted.get("is_active", employee.is_active) != employee.is_active:
+            moved.append(employee)
         if any(getattr(employee, name) != value for name, value in wanted.items()):
             for name, value in wanted.items():
                 setattr(employee, name, value)
@@ -210,6 +215,11 @@ def save(rows: list[Row], result: ImportResult) -> None:
     if first.manager_email is not None:
         written.append("manager")
     _update(list(changed.values()), [*written, "updated_at"])
+
+    result.left = [e.full_name for e in moved if not e.is_active]
+    result.returned = [e.full_name for e in moved if e.is_active]
+    # Someone imported as inactive may have signed up before: their login closes too.
+    logins_follow([*moved, *(e for e in new if not e.is_active)])
 
     touched = [*(e.pk for e in new), *changed]
     for chunk in _batches(touched):

@@ -1,7 +1,12 @@
 """Who is signed in, as a person in the directory."""
 
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest
 
 from directory.compiled import Compiled
@@ -36,6 +41,28 @@ def link_or_create_employee(user: AbstractBaseUser) -> Employee | None:
     employee = Employee.objects.get(user=user)
     refresh_search_vectors([employee.pk])
     return employee
+
+
+def logins_follow(people: Iterable[Employee]) -> int:
+    """A login is open while its person is in the directory: whoever left (active = no)
+    can no longer sign in, and their sessions end at their next request (Django's
+    ModelBackend and allauth's refuse an inactive user); whoever came back can again.
+    Called where `is_active` changes (the import, the Django admin) for the people whose
+    flag changed, so a login an admin closed by hand for another reason stays closed
+    while its person stays in the directory. A login is found by its link or, for
+    someone who has not signed in since being imported, by its email. Returns how many
+    logins changed."""
+    changed = 0
+    for active in (True, False):
+        moved = [e for e in people if e.is_active is active]
+        if not moved:
+            continue
+        ids = [e.pk for e in moved]
+        emails = [e.email.lower() for e in moved]
+        logins = get_user_model().objects.annotate(address=Lower("email"))
+        logins = logins.filter(Q(employee__in=ids) | Q(address__in=emails))
+        changed += logins.exclude(is_active=active).update(is_active=active)
+    return changed
 
 
 def employee_of(request: HttpRequest) -> Employee | None:

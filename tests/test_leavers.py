@@ -1,0 +1,152 @@
+"""Someone leaves the company: the employee list says `active = no`. They can no longer
+sign in (and are signed out), are emailed nothing more, and no proposal waits on them:
+the sweep closes it and the protégé hears who else could help. An engagement under way
+goes on to its end date; the one still here is told on its page and may cancel."""
+
+import importlib
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialLogin
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.forms.models import model_to_dict
+from django.urls import reverse
+
+from directory import tasks
+from directory.adapters import SocialAccountAdapter
+from directory.importing import import_employees_csv
+from directory.models import Employee, ImportRun
+from tests.factories import EmployeeFactory
+from tests.test_accounts import confirm_from_mail, sign_in, sign_up
+
+pytestmark = pytest.mark.django_db
+MY_ENGAGEMENTS = reverse("engagements:home")
+
+
+def active_file(*people: tuple[Employee, str]) -> bytes:
+    rows = "".join(f"{person.email},{person.full_name},{active}\n" for person, active in people)
+    return ("email,full_name,active\n" + rows).encode()
+
+
+def signed_in(client) -> bool:
+    return client.get(MY_ENGAGEMENTS).status_code == 200
+
+
+def leaves(*people: Employee) -> None:
+    """As the import or the admin leaves the row; the login is not the sweep's concern."""
+    Employee.objects.filter(pk__in=[p.pk for p in people]).update(is_active=False)
+
+
+class TestSigningIn:
+    def test_an_import_saying_someone_left_signs_them_out_and_keeps_them_out(
+        self, client, mentor, protege
+    ):
+        sign_in(client, mentor.email)
+        assert signed_in(client)
+
+        result = import_employees_csv(active_file((mentor, "no"), (protege, "yes")))
+
+        assert result.ok and result.left == ["Daniel Okafor"] and result.returned == []
+        assert "No longer active, signed out: Daniel Okafor." in result.summary
+        assert not signed_in(client)  # the session they had ends at once
+        sign_in(client, mentor.email)
+        assert not signed_in(client)
+        assert get_user_model().objects.get(email=mentor.email).is_active is False
+
+        back = import_employees_csv(active_file((mentor, "yes")))
+        assert back.returned == ["Daniel Okafor"] and "Active again: Daniel Okafor." in back.summary
+        sign_in(client, mentor.email)
+        assert signed_in(client)
+
+    def test_an_import_that_leaves_active_alone_leaves_a_closed_login_closed(self, mentor):
+        # An admin closed this login by hand (a lost laptop, say); the person is still here.
+        get_user_model().objects.filter(email=mentor.email).update(is_active=False)
+        result = import_employees_csv(active_file((mentor, "yes")))
+        assert result.ok and result.returned == []
+        assert get_user_model().objects.get(email=mentor.email).is_active is False
+
+    def test_someone_imported_as_left_after_signing_up_cannot_finish_signing_up(self, client):
+        # Signed up with a company address, then HR's file listed them as gone before
+        # they opened the confirmation link.
+        sign_up(client, "new.starter@example.com")
+        assert not Employee.objects.filter(email="new.starter@example.com").exists()
+
+        import_employees_csv(b"email,full_name,active\nnew.starter@example.com,New Starter,no\n")
+
+        assert get_user_model().objects.get(email="new.starter@example.com").is_active is False
+        confirm_from_mail(client)
+        assert not signed_in(client)
+
+    def test_a_background_import_reports_who_left_and_what_it_created(self, mentor, admin, as_user):
+        upload = b"email,full_name,department,active\n" + (
+            f"{mentor.email},Daniel Okafor,Sales Ops,no\n".encode()
+        )
+        run = ImportRun.objects.create(filename="people.csv", data=upload)
+        tasks.import_file(run.pk)  # what the worker runs
+        run.refresh_from_db()
+        assert run.summary == (
+            "0 new, 1 updated, 0 unchanged. New departments: Sales Ops. "
+            "No longer active, signed out: Daniel Okafor."
+        )
+        page = as_user(admin).get(reverse("directory:import_run", args=[run.pk]))
+        assert f"Imported: {run.summary}" in page.content.decode()
+
+    def test_the_upgrade_closes_the_logins_of_people_who_had_already_left(self, mentor, protege):
+        leaves(mentor)  # left before this release: the login stayed open
+        unlinked = get_user_model().objects.create_user("x", "Gone@Example.com", "pw")
+        EmployeeFactory(email="gone@example.com", full_name="Gone Person", is_active=False)
+        upgrade = importlib.import_module("directory.migrations.0016_leavers_signed_out")
+
+        upgrade.close_leavers_logins(apps, None)
+
+        active = dict(get_user_model().objects.values_list("email", "is_active"))
+        assert active == {mentor.email: False, protege.email: True, unlinked.email: False}
+
+    def test_someone_who_left_cannot_sign_up_again(self, client):
+        EmployeeFactory(email="gone@example.com", full_name="Gone Person", is_active=False)
+        response = sign_up(client, "gone@example.com")
+        assert "ask your programme admin to add you to the directory" in response.content.decode()
+        assert not get_user_model().objects.filter(email="gone@example.com").exists()
+        # Still open to everyone else at the company.
+        sign_up(client, "someone.new@example.com")
+        assert get_user_model().objects.filter(email="someone.new@example.com").exists()
+
+    def test_single_sign_on_opens_no_account_for_someone_who_left(self, rf):
+        EmployeeFactory(email="gone@example.com", full_name="Gone Person", is_active=False)
+        EmployeeFactory(email="here@example.com", full_name="Here Person")
+
+        def from_provider(email: str) -> SocialLogin:
+            user = get_user_model()(email=email)
+            return SocialLogin(
+                user=user, email_addresses=[EmailAddress(email=email, verified=True)]
+            )
+
+        adapter = SocialAccountAdapter()
+        assert adapter.is_open_for_signup(rf.get("/"), from_provider("here@example.com"))
+        assert not adapter.is_open_for_signup(rf.get("/"), from_provider("gone@example.com"))
+
+    def test_a_login_an_older_release_left_open_is_closed_when_they_next_sign_in(
+        self, client, mentor
+    ):
+        leaves(mentor)  # the row changed, the login did not (as before this release)
+        sign_in(client, mentor.email)
+        assert not signed_in(client)
+        assert get_user_model().objects.get(email=mentor.email).is_active is False
+
+    def test_the_django_admin_marking_someone_inactive_signs_them_out(self, client, mentor):
+        get_user_model().objects.create_superuser("it@example.com", "it@example.com", "pw")
+        signed_in_mentor = client.__class__()
+        signed_in_mentor.force_login(get_user_model().objects.get(email=mentor.email))
+        assert signed_in(signed_in_mentor)
+        client.force_login(get_user_model().objects.get(email="it@example.com"))
+        change = reverse("admin:directory_employee_change", args=[mentor.pk])
+        data = {k: v for k, v in model_to_dict(mentor).items() if v is not None}
+        data["skills"] = [s.pk for s in mentor.skills.all()]
+        data["interests"] = []
+        del data["is_active"]  # the box unticked: a browser sends nothing for it
+        response = client.post(change, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        mentor.refresh_from_db()
+        assert mentor.is_active is False
+        assert not signed_in(signed_in_mentor)
