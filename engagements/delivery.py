@@ -88,6 +88,10 @@ def deliver(pk: int, *, now: dt.datetime | None = None, connection=None) -> str:
     n = Notification.objects.select_related(
         "engagement__program", "engagement__protege", "engagement__mentor", "recipient", "actor"
     ).get(pk=pk)
+    if not n.recipient.is_active:
+        # Someone who left the company: their address may be gone, or read by another.
+        _finish(pk, now, sent_at=now, outcome=Outcome.LEFT)
+        return Outcome.LEFT
     if n.kind in Notification.REMINDERS:
         choice = NotificationPreference.reminders_for(n.recipient_id)
         if choice == Reminders.OFF:
@@ -164,9 +168,9 @@ def send_digests(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     today = Program.default().today(now)
     sent = 0
-    people = NotificationPreference.objects.filter(reminders=Reminders.DIGEST).exclude(
-        digest_sent_on=today
-    )
+    people = NotificationPreference.objects.filter(
+        reminders=Reminders.DIGEST, employee__is_active=True
+    ).exclude(digest_sent_on=today)
     for pref in people.select_related("employee"):
         waiting = Notification.objects.filter(
             recipient_id=pref.employee_id,

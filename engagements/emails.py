@@ -159,7 +159,8 @@ def expired(n: Notification) -> EmailMultiAlternatives:
     if ctx["to_protege"]:  # whom to ask instead: the protégé's question, not the peers'
         others = others_who_could_help(n.engagement, now=n.created_at)
         ctx["others"] = [(s, absolute(s.person.get_absolute_url())) for s in others]
-        ctx["new_url"] = absolute(reverse("engagements:new"))
+        # The plan comes along: only whom to ask and the dates are left to choose.
+        ctx["new_url"] = absolute(reverse("engagements:new") + f"?from={n.engagement_id}")
     return make_message("expired", n.recipient, ctx, msgid=message_id(n))
 
 

@@ -1,7 +1,8 @@
 """The periodic sweep: the machine keeps the word people gave each other.
 
-One run expires unanswered proposals, completes engagements past their agreed end date,
-queues the reminders that are due and delivers what is waiting. Every step is
+One run closes the proposals of people who left the directory, expires unanswered
+proposals, completes engagements past their agreed end date, queues the reminders that
+are due and delivers what is waiting. Every step is
 idempotent: state changes are conditional (rows locked with SKIP LOCKED, so two sweeps
 share the work instead of repeating it) and every notification has its occasion in its
 unique key. Running it twice, concurrently, or once after days of downtime gives the
@@ -43,6 +44,7 @@ def run(now: dt.datetime | None = None) -> dict[str, int]:
     """One sweep; returns what each step did."""
     now = now or timezone.now()
     counts = {
+        "left": close_for_leavers(now),
         "expired": expire_overdue(now),
         "completed": complete_overdue(now),
         "reminders": remind(now),
@@ -55,7 +57,27 @@ def run(now: dt.datetime | None = None) -> dict[str, int]:
 def expire_overdue(now: dt.datetime) -> int:
     """Proposals nobody answered by their deadline (`transitions.expire`, set-based)."""
     overdue = Engagement.objects.filter(state=State.PROPOSED, expires_at__lt=now)
-    return _close_all(Verb.EXPIRE, overdue, now=now, release_slots=False)
+    return _close_all(Verb.EXPIRE, overdue, now=now)
+
+
+# Why a proposal closed early, on its Event (the protégé and the peers are told by the
+# expiry's own notification, whose words say who left: see emails/expired-*).
+MENTOR_LEFT = "The mentor is no longer in the directory."
+PROTEGE_LEFT = "The protégé is no longer in the directory."
+
+
+def close_for_leavers(now: dt.datetime) -> int:
+    """Proposals waiting on someone who left the directory (active = no: an import or an
+    admin said so) close at once, as an unanswered one does at its deadline
+    (`transitions.expire`): the protégé hears who else could help instead of waiting days
+    for an answer that cannot come. Active engagements go on to their end date: the one
+    still here is told on its page and may cancel (templates/engagements/detail.html)."""
+    waiting = Engagement.objects.filter(state=State.PROPOSED)
+    return _close_all(
+        Verb.EXPIRE, waiting.filter(mentor__is_active=False), now=now, note=MENTOR_LEFT
+    ) + _close_all(
+        Verb.EXPIRE, waiting.filter(protege__is_active=False), now=now, note=PROTEGE_LEFT
+    )
 
 
 def complete_overdue(now: dt.datetime) -> int:
@@ -70,15 +92,19 @@ def complete_overdue(now: dt.datetime) -> int:
     return done
 
 
-def _close_all(verb: Verb, candidates: QuerySet, *, now: dt.datetime, release_slots: bool) -> int:
+def _close_all(
+    verb: Verb, candidates: QuerySet, *, now: dt.datetime, release_slots=False, note=""
+) -> int:
     done = 0
-    while batch := _close_batch(verb, candidates, now=now, release_slots=release_slots):
+    while batch := _close_batch(verb, candidates, now, release_slots, note):
         done += batch
     return done
 
 
 @transaction.atomic
-def _close_batch(verb: Verb, candidates: QuerySet, *, now: dt.datetime, release_slots: bool) -> int:
+def _close_batch(
+    verb: Verb, candidates: QuerySet, now: dt.datetime, release_slots: bool, note: str
+) -> int:
     rule = RULES[verb]
     (source,) = rule.states
     # FOR UPDATE re-checks the state on the latest row version: what another sweep (or a
@@ -101,6 +127,7 @@ def _close_batch(verb: Verb, candidates: QuerySet, *, now: dt.datetime, release_
             verb=verb.value,
             from_state=source,
             to_state=rule.to,
+            message=note,
             created_at=now,
         )
         for pk in ids

@@ -136,8 +136,8 @@ def test_peers_hear_that_a_declined_or_expired_proposal_is_not_going_ahead(prote
     assert "Sorry Priya, not now." in to_protege.body
     expired_for_peer = email_for(Kind.EXPIRED, peer)
     assert expired_for_peer.subject == "Not going ahead: Pricing"
-    assert "Propose again" not in expired_for_peer.body
-    assert "Propose again" in email_for(Kind.EXPIRED, protege).body
+    assert "someone else" not in expired_for_peer.body
+    assert "Propose it to someone else" in email_for(Kind.EXPIRED, protege).body
 
 
 def test_every_kind_of_notification_renders_with_absolute_links(protege, mentor, settings):

@@ -3,6 +3,7 @@ sign in (and are signed out), are emailed nothing more, and no proposal waits on
 the sweep closes it and the protégé hears who else could help. An engagement under way
 goes on to its end date; the one still here is told on its page and may cancel."""
 
+import datetime as dt
 import importlib
 
 import pytest
@@ -12,15 +13,21 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils import timezone
 
 from directory import tasks
 from directory.adapters import SocialAccountAdapter
 from directory.importing import import_employees_csv
 from directory.models import Employee, ImportRun
-from tests.factories import EmployeeFactory
+from engagements import delivery, sweep
+from engagements.models import Event, Notification, NotificationPreference
+from tests import services
+from tests.factories import EmployeeFactory, engagement_between
 from tests.test_accounts import confirm_from_mail, sign_in, sign_up
 
 pytestmark = pytest.mark.django_db
+smtp_sink = services.smtp_sink  # the fixture
+Kind = Notification.Kind
 MY_ENGAGEMENTS = reverse("engagements:home")
 
 
@@ -31,6 +38,10 @@ def active_file(*people: tuple[Employee, str]) -> bytes:
 
 def signed_in(client) -> bool:
     return client.get(MY_ENGAGEMENTS).status_code == 200
+
+
+def body(message) -> str:  # the plain-text part
+    return message.get_payload()[0].get_payload(decode=True).decode()
 
 
 def leaves(*people: Employee) -> None:
@@ -118,9 +129,8 @@ class TestSigningIn:
 
         def from_provider(email: str) -> SocialLogin:
             user = get_user_model()(email=email)
-            return SocialLogin(
-                user=user, email_addresses=[EmailAddress(email=email, verified=True)]
-            )
+            addresses = [EmailAddress(email=email, verified=True)]
+            return SocialLogin(user=user, email_addresses=addresses)
 
         adapter = SocialAccountAdapter()
         assert adapter.is_open_for_signup(rf.get("/"), from_provider("here@example.com"))
@@ -150,3 +160,123 @@ class TestSigningIn:
         mentor.refresh_from_db()
         assert mentor.is_active is False
         assert not signed_in(signed_in_mentor)
+
+
+class TestProposals:
+    def test_a_proposal_to_a_mentor_who_left_closes_at_the_next_sweep_and_says_why(
+        self, protege, mentor, peer, smtp_sink
+    ):
+        EmployeeFactory(full_name="Nina Other", skills=["Negotiation"], level=4)
+        engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
+        smtp_sink.messages.clear()
+        leaves(mentor)
+
+        counts = sweep.run(now=timezone.now())
+
+        assert counts["left"] == 1
+        engagement.refresh_from_db()
+        assert engagement.state == "expired"
+        event = Event.objects.get(engagement=engagement, verb="expire")
+        assert event.actor is None and event.message == sweep.MENTOR_LEFT
+        [to_protege] = smtp_sink.to(protege.email)
+        assert to_protege["Subject"].startswith("Closed without an answer")
+        text = body(to_protege)
+        assert "Daniel Okafor is no longer in the company directory" in text
+        assert "Nina Other" in text  # who else could help
+        assert f"/engagements/new/?from={engagement.pk}" in text  # the plan comes along
+        [to_peer] = [m for m in smtp_sink.to(peer.email) if m["Subject"].startswith("Not going")]
+        assert "Daniel Okafor is no longer in the company directory" in body(to_peer)
+        assert smtp_sink.to(mentor.email) == []
+        assert sweep.run(now=timezone.now())["left"] == 0  # once
+
+    def test_a_proposal_from_a_protege_who_left_closes_and_the_peers_are_told(
+        self, protege, mentor, peer, smtp_sink
+    ):
+        engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
+        smtp_sink.messages.clear()
+        leaves(protege)
+
+        assert sweep.run(now=timezone.now())["left"] == 1
+
+        engagement.refresh_from_db()
+        assert engagement.state == "expired"
+        assert Event.objects.get(engagement=engagement, verb="expire").message == (
+            sweep.PROTEGE_LEFT
+        )
+        [to_peer] = [m for m in smtp_sink.to(peer.email) if m["Subject"].startswith("Not going")]
+        assert "Priya Patel is no longer in the company directory" in body(to_peer)
+        assert smtp_sink.to(protege.email) == []  # not emailed: they left
+        told = Notification.objects.get(kind=Kind.EXPIRED, recipient=protege)
+        assert told.outcome == Notification.Outcome.LEFT and told.sent_at is not None
+
+    def test_an_engagement_under_way_goes_on_and_the_one_still_here_is_told(
+        self, client, protege, mentor, peer
+    ):
+        engagement = engagement_between(protege, mentor, peers=[peer])
+        leaves(mentor)
+        assert sweep.run(now=timezone.now())["left"] == 0
+        engagement.refresh_from_db()
+        assert engagement.state == "active"
+
+        client.force_login(protege.user)
+        page = client.get(engagement.get_absolute_url()).content.decode()
+        assert "Daniel Okafor is no longer in the company directory" in page
+        assert "or cancel it below" in page and "Cancel this engagement" in page
+        client.force_login(peer.user)
+        page = client.get(engagement.get_absolute_url()).content.decode()
+        assert "Daniel Okafor is no longer in the company directory" in page
+        assert "or cancel it below" not in page  # a peer cannot cancel
+
+    def test_the_closed_proposal_says_who_left_on_its_page_and_when_proposed_again(
+        self, client, protege, mentor
+    ):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        leaves(mentor)
+        sweep.run(now=timezone.now())
+        client.force_login(protege.user)
+
+        page = client.get(engagement.get_absolute_url()).content.decode()
+        assert "Closed without an answer" in page and "No answer in time" not in page
+        assert "Daniel Okafor is no longer in the company directory" in page
+        again = client.get(reverse("engagements:new") + f"?from={engagement.pk}")
+        assert "closed when Daniel Okafor left the directory" in again.content.decode()
+
+
+class TestEmail:
+    def test_nothing_is_emailed_to_someone_who_left(self, protege, mentor, smtp_sink):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        leaves(mentor)
+        now = timezone.now()
+        waiting = Notification.objects.create(
+            recipient=mentor,
+            engagement=engagement,
+            kind=Kind.REMIND_UNANSWERED,
+            occasion="test",
+            created_at=now,
+            due_at=now,
+        )
+        smtp_sink.messages.clear()
+
+        assert delivery.deliver(waiting.pk, now=now) == Notification.Outcome.LEFT
+
+        waiting.refresh_from_db()
+        assert waiting.sent_at == now and waiting.outcome == Notification.Outcome.LEFT
+        assert smtp_sink.messages == []
+
+    def test_no_daily_digest_goes_to_someone_who_left(self, protege, mentor, smtp_sink):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        NotificationPreference.objects.create(
+            employee=mentor, reminders=NotificationPreference.Reminders.DIGEST
+        )
+        now = timezone.now()
+        Notification.objects.create(
+            recipient=mentor,
+            engagement=engagement,
+            kind=Kind.REMIND_UNANSWERED,
+            occasion="test",
+            created_at=now - dt.timedelta(hours=1),
+            due_at=now - dt.timedelta(hours=1),
+        )
+        leaves(mentor)
+        assert delivery.send_digests(now=now) == 0
+        assert smtp_sink.to(mentor.email) == []

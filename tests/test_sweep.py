@@ -166,6 +166,7 @@ def test_a_catch_up_sweep_after_three_days_does_what_sweeps_on_time_do(
     for now in times:
         sweep.run(now=now)
     assert sweep.run(now=end) == {
+        "left": 0,
         "expired": 0,
         "completed": 0,
         "reminders": 0,

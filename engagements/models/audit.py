@@ -93,6 +93,7 @@ class Notification(ChoiceLabels, models.Model):
         SENT = "sent", "Emailed"
         DIGEST = "digest", "Emailed in the daily digest"
         OFF = "off", "Not emailed: reminder emails are off"
+        LEFT = "left", "Not emailed: no longer in the directory"
         FAILED = "failed", "Failed"
 
     recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="notifications")

@@ -5,8 +5,8 @@ from engagements import sweep
 
 class Command(BaseCommand):
     help = (
-        "Run one sweep now: expire, complete, remind, deliver. Safe to run at any time, "
-        "also beside the scheduled one."
+        "Run one sweep now: close leavers' proposals, expire, complete, remind, deliver. "
+        "Safe to run at any time, also beside the scheduled one."
     )
 
     def handle(self, *args, **options):
