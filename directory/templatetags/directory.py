@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 from directory.adapters import MAIL_NOT_SENT
 
@@ -23,3 +24,12 @@ def account_mail_not_sent(context) -> bool:
     if not hasattr(request, "mail_not_sent_told"):  # the title and the body both ask
         request.mail_not_sent_told = request.session.pop(MAIL_NOT_SENT, False)
     return request.mail_not_sent_told
+
+
+@register.filter
+def person_link(person) -> str:
+    """A person's name linking to their profile; someone who left the directory has no
+    profile to open (it is a 404), so their name is plain, and says so."""
+    if person.is_active:
+        return format_html('<a href="{}">{}</a>', person.get_absolute_url(), person.full_name)
+    return format_html('{} <span class="muted">(left)</span>', person.full_name)
