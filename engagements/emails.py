@@ -228,6 +228,7 @@ MESSAGES: dict[str, Callable[[Notification], EmailMultiAlternatives]] = {
     Kind.CANCELLED: cancelled,
     Kind.COMPLETED: completed,
     Kind.PEER_ANSWERED: peer_answered,
+    Kind.PEER_LEFT: _simple("peer-left"),
     Kind.THANKED: thanked,
     Kind.ADVISED: advised,
     Kind.REMIND_UNANSWERED: remind_unanswered,

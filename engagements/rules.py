@@ -50,6 +50,7 @@ class Verb(enum.StrEnum):
     COMPLETE = "complete"
     CANCEL = "cancel"
     ANSWER_INVITATION = "answer_invitation"
+    LEAVE = "leave"
     LOG_MEETING = "log_meeting"
     DELETE_MEETING = "delete_meeting"
     THANK = "thank"
@@ -168,6 +169,15 @@ RULES: dict[Verb, Rule] = {
         refusal="This invitation was already answered or is no longer open.",
         settles=(Kind.PEER_INVITED, Kind.REMIND_INVITATION),
     ),
+    # A peer who joined may step out while it is open; the protégé and the mentor hear.
+    # The mentor's hour then serves one fewer; nothing else changes.
+    Verb.LEAVE: _rule(
+        [State.PROPOSED, State.ACTIVE],
+        [Role.PEER],
+        tells=((Audience.PROTEGE, Kind.PEER_LEFT), (Audience.MENTOR, Kind.PEER_LEFT)),
+        once_per_actor=True,
+        refusal="Only a peer who joined can leave an engagement.",
+    ),
     Verb.LOG_MEETING: _rule(
         [State.ACTIVE],
         [P, M, Role.PEER],
@@ -222,6 +232,7 @@ ALREADY = {
     State.DRAFT: "This engagement is still a draft.",
 }
 NOT_NOW = {
+    Verb.LEAVE: "Only an engagement still under way can be left.",
     Verb.LOG_MEETING: "Meetings are logged on active engagements only.",
     Verb.DELETE_MEETING: (
         "Meetings are deleted on active engagements only: once it has ended, the time "

@@ -263,3 +263,19 @@ def answer_invitation(
     verb = Event.Verb.PEER_JOINED if join else Event.Verb.PEER_DECLINED
     Event.objects.create(engagement=engagement, actor=by, verb=verb, created_at=now)
     tell(engagement, Verb.ANSWER_INVITATION, actor=by, now=now)
+
+
+def leave(engagement: Engagement, *, by: Employee, now: dt.datetime | None = None) -> None:
+    """A peer who joined steps out (LEAVE): their meetings stay as logged."""
+    now = now or timezone.now()
+    authorise(Verb.LEAVE, engagement, by)
+    changed = Participant.objects.filter(
+        engagement=engagement,
+        employee=by,
+        answer=Participant.Answer.ACCEPTED,
+        engagement__state__in=RULES[Verb.LEAVE].states,
+    ).update(answer=Participant.Answer.LEFT, answered_at=now)
+    if not changed:
+        raise TransitionError(RULES[Verb.LEAVE].refusal)
+    Event.objects.create(engagement=engagement, actor=by, verb=Event.Verb.PEER_LEFT, created_at=now)
+    tell(engagement, Verb.LEAVE, actor=by, now=now)

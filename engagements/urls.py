@@ -58,6 +58,7 @@ urlpatterns = [
     path("<int:pk>/meetings/", engagement.log_meeting, name="log_meeting"),
     path("<int:pk>/meetings/delete/", engagement.delete_meeting, name="delete_meeting"),
     path("<int:pk>/invitation/", engagement.answer_invitation, name="answer_invitation"),
+    path("<int:pk>/leave/", engagement.leave, name="leave"),
     path("<int:pk>/cancel/", engagement.cancel, name="cancel"),
     path("<int:pk>/thank/", engagement.thank, name="thank"),
     path("<int:pk>/advise/", engagement.advise, name="advise"),

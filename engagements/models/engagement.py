@@ -330,10 +330,9 @@ class Participant(ChoiceLabels, models.Model):
         INVITED = "invited", "Invited"
         ACCEPTED = "accepted", "Joined"
         DECLINED = "declined", "Declined"
+        LEFT = "left", "Left"
 
-    engagement = models.ForeignKey(
-        Engagement, on_delete=models.CASCADE, related_name="participants"
-    )
+    engagement = models.ForeignKey(Engagement, models.CASCADE, related_name="participants")
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="participations")
     answer = models.CharField(max_length=10, choices=Answer.choices, default=Answer.INVITED)
     answered_at = models.DateTimeField(null=True, blank=True)

@@ -181,6 +181,21 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @form_action(back="engagements:detail")
+def leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """A peer steps out; the engagement is no longer theirs to open, so they go home."""
+    access = engagement_for(request, pk, action="leave")
+    e = access.engagement
+    try:
+        transitions.leave(e, by=access.me)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(e)
+    told = f"{e.protege.first_name} and {e.mentor.first_name} have been told"
+    messages.success(request, f"You left “{e.title}”; {told}.")
+    return redirect("engagements:home")
+
+
+@form_action(back="engagements:detail")
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="cancel")
     form = CancelForm(request.POST)
