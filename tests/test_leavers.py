@@ -19,7 +19,7 @@ from directory import tasks
 from directory.adapters import SocialAccountAdapter
 from directory.importing import import_employees_csv
 from directory.models import Employee, ImportRun
-from engagements import delivery, sweep
+from engagements import delivery, sweep, transitions
 from engagements.models import Event, Notification, NotificationPreference
 from tests import services
 from tests.factories import EmployeeFactory, engagement_between
@@ -240,6 +240,20 @@ class TestProposals:
         assert "Daniel Okafor is no longer in the company directory" in page
         again = client.get(reverse("engagements:new") + f"?from={engagement.pk}")
         assert "closed when Daniel Okafor left the directory" in again.content.decode()
+
+    def test_a_suggested_mentor_who_left_is_named_but_not_offered(self, client, protege, mentor):
+        nina = EmployeeFactory(full_name="Nina Other", skills=["Negotiation"], level=4)
+        engagement = engagement_between(protege, mentor, state="proposed")
+        transitions.decline(engagement, by=mentor, reason="not_now", suggested_mentor=nina)
+        client.force_login(protege.user)
+        offer = f"mentor={nina.pk}"
+        assert offer in client.get(engagement.get_absolute_url()).content.decode()
+
+        leaves(nina)
+
+        page = client.get(engagement.get_absolute_url()).content.decode()
+        assert 'They suggest asking Nina Other <span class="muted">(left)</span>' in page
+        assert offer not in page and nina.get_absolute_url() not in page
 
 
 class TestEmail:
