@@ -294,6 +294,13 @@ def test_my_history_pages_hold_every_engagement_once(as_user, mentor, outsider):
     assert len(seen) == 60
 
 
+def test_an_empty_history_is_a_page_that_says_so(as_user, outsider):
+    # Someone new, or a peer whose only engagement they left: one page, with nothing on it.
+    page = as_user(outsider).get("/engagements/history/")
+    assert page.status_code == 200
+    assert "Nothing yet." in page.content.decode()
+
+
 @pytest.mark.parametrize("cap", [2_000, 50])
 def test_my_history_counts_every_engagement_past_its_cap_too(
     as_user, mentor, outsider, monkeypatch, cap
