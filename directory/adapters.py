@@ -6,7 +6,6 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import get_next_redirect_url
 from allauth.core import context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
@@ -73,15 +72,6 @@ class AccountAdapter(DefaultAccountAdapter):
         remote_addr = super().get_client_ip(request)
         forwarded_for = request.headers.get("X-Forwarded-For", "")
         return client_address(remote_addr, forwarded_for, settings.TRUSTED_PROXIES)
-
-    def clean_email(self, email: str) -> str:
-        email = super().clean_email(email)
-        if not email_may_sign_up(email):
-            raise forms.ValidationError(
-                "Sign-up is for employees in the company directory: use your work email "
-                "address, or ask your programme admin to add you to the directory."
-            )
-        return email
 
     def get_email_confirmation_url(self, request: HttpRequest | None, emailconfirmation) -> str:
         """The confirmation link carries on where the newcomer was going (an invitation's

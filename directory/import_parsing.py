@@ -114,7 +114,7 @@ class ImportResult:
         for label, names in [
             ("New departments", self.new_departments),
             ("New skills", self.new_skills),
-            ("No longer active, signed out", self.left),
+            ("No longer active", self.left),
             ("Active again", self.returned),
         ]:
             if names:

@@ -23,7 +23,7 @@ from icalendar import Event as CalendarEvent
 
 from directory.models import Employee
 from engagements.matching import others_who_could_help
-from engagements.models import Engagement, Notification, Participant
+from engagements.models import Engagement, Event, Notification, Participant
 from engagements.tokens import make_token
 
 Kind = Notification.Kind
@@ -155,7 +155,7 @@ def accepted(n: Notification) -> EmailMultiAlternatives:
 
 
 def expired(n: Notification) -> EmailMultiAlternatives:
-    ctx = _context(n)
+    ctx = {**_context(n), "left": Event.who_left(n.engagement_id)}
     if ctx["to_protege"]:  # whom to ask instead: the protégé's question, not the peers'
         others = others_who_could_help(n.engagement, now=n.created_at)
         ctx["others"] = [(s, absolute(s.person.get_absolute_url())) for s in others]

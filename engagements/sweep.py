@@ -60,23 +60,18 @@ def expire_overdue(now: dt.datetime) -> int:
     return _close_all(Verb.EXPIRE, overdue, now=now)
 
 
-# Why a proposal closed early, on its Event (the protégé and the peers are told by the
-# expiry's own notification, whose words say who left: see emails/expired-*).
-MENTOR_LEFT = "The mentor is no longer in the directory."
-PROTEGE_LEFT = "The protégé is no longer in the directory."
-
-
 def close_for_leavers(now: dt.datetime) -> int:
     """Proposals waiting on someone who left the directory (active = no: an import or an
     admin said so) close at once, as an unanswered one does at its deadline
     (`transitions.expire`): the protégé hears who else could help instead of waiting days
     for an answer that cannot come. Active engagements go on to their end date: the one
-    still here is told on its page and may cancel (templates/engagements/detail.html)."""
+    still here is told on its page and may cancel (templates/engagements/detail.html).
+    The Event's message records who left: what the page and the emails say."""
     waiting = Engagement.objects.filter(state=State.PROPOSED)
     return _close_all(
-        Verb.EXPIRE, waiting.filter(mentor__is_active=False), now=now, note=MENTOR_LEFT
+        Verb.EXPIRE, waiting.filter(mentor__is_active=False), now=now, note=Event.MENTOR_LEFT
     ) + _close_all(
-        Verb.EXPIRE, waiting.filter(protege__is_active=False), now=now, note=PROTEGE_LEFT
+        Verb.EXPIRE, waiting.filter(protege__is_active=False), now=now, note=Event.PROTEGE_LEFT
     )
 
 

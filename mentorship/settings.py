@@ -176,6 +176,11 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "directory.adapters.AccountAdapter"
+# Only the company's people sign up or add an address (directory.account_forms).
+ACCOUNT_FORMS = {
+    "signup": "directory.account_forms.CompanySignupForm",
+    "add_email": "directory.account_forms.CompanyAddEmailForm",
+}
 # A changed password signs out every session, this one included (Django already ends the
 # others: their session hash no longer matches); a stolen session dies with the old password.
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True

@@ -27,7 +27,8 @@ def test_the_protege_whose_mentor_left_is_told_and_cancels(browser_as, protege, 
     expect(notice).to_contain_text("cancel it below if it cannot go on")
     # Their profile is gone (a 404): their name is no link anywhere on the page.
     expect(page.get_by_role("link", name="Daniel Okafor")).to_have_count(0)
-    expect(page.get_by_text("Daniel Okafor (left)")).to_have_count(2)  # heading, People
+    left = page.get_by_text("Daniel Okafor (left the company)")
+    expect(left).to_have_count(2)  # the heading, People
     expect(page.get_by_role("link", name="Priya Patel")).to_have_count(2)
     if javascript:
         assert_accessible(page)

@@ -59,9 +59,13 @@ class TestSigningIn:
         result = import_employees_csv(active_file((mentor, "no"), (protege, "yes")))
 
         assert result.ok and result.left == ["Daniel Okafor"] and result.returned == []
-        assert "No longer active, signed out: Daniel Okafor." in result.summary
+        assert "No longer active: Daniel Okafor." in result.summary
         assert not signed_in(client)  # the session they had ends at once
-        sign_in(client, mentor.email)
+        response = sign_in(client, mentor.email)
+        assert response["Location"] == reverse("account_inactive")
+        page = client.get(response["Location"]).content.decode()
+        assert "This account is switched off" in page and "ask your programme admin" in page
+        assert f'href="{reverse("account_login")}"' in page  # and the way back
         assert not signed_in(client)
         assert get_user_model().objects.get(email=mentor.email).is_active is False
 
@@ -98,7 +102,7 @@ class TestSigningIn:
         run.refresh_from_db()
         assert run.summary == (
             "0 new, 1 updated, 0 unchanged. New departments: Sales Ops. "
-            "No longer active, signed out: Daniel Okafor."
+            "No longer active: Daniel Okafor."
         )
         page = as_user(admin).get(reverse("directory:import_run", args=[run.pk]))
         assert f"Imported: {run.summary}" in page.content.decode()
@@ -122,6 +126,21 @@ class TestSigningIn:
         # Still open to everyone else at the company.
         sign_up(client, "someone.new@example.com")
         assert get_user_model().objects.filter(email="someone.new@example.com").exists()
+
+    def test_a_password_reset_answers_alike_for_anyone(self, client, mentor, protege):
+        # Whether an address is a leaver's, a stranger's or a colleague's is not told.
+        leaves(mentor)
+        for email in (mentor.email, "someone@gmail.com", protege.email):
+            response = client.post(reverse("account_reset_password"), {"email": email})
+            assert response.status_code == 302, email
+            assert response["Location"] == reverse("account_reset_password_done")
+
+    def test_only_a_company_address_can_be_added_to_an_account(self, client, protege):
+        client.force_login(protege.user)
+        for email, added in (("me@gmail.com", False), ("priya.second@example.com", True)):
+            response = client.post(reverse("account_email"), {"action_add": "", "email": email})
+            assert ("Sign-up is for employees" in response.content.decode()) is not added
+            assert EmailAddress.objects.filter(email=email).exists() is added
 
     def test_single_sign_on_opens_no_account_for_someone_who_left(self, rf):
         EmployeeFactory(email="gone@example.com", full_name="Gone Person", is_active=False)
@@ -177,15 +196,15 @@ class TestProposals:
         engagement.refresh_from_db()
         assert engagement.state == "expired"
         event = Event.objects.get(engagement=engagement, verb="expire")
-        assert event.actor is None and event.message == sweep.MENTOR_LEFT
+        assert event.actor is None and event.message == Event.MENTOR_LEFT
         [to_protege] = smtp_sink.to(protege.email)
         assert to_protege["Subject"].startswith("Closed without an answer")
         text = body(to_protege)
-        assert "Daniel Okafor is no longer in the company directory" in text
+        assert "Daniel Okafor left the company directory" in text
         assert "Nina Other" in text  # who else could help
         assert f"/engagements/new/?from={engagement.pk}" in text  # the plan comes along
         [to_peer] = [m for m in smtp_sink.to(peer.email) if m["Subject"].startswith("Not going")]
-        assert "Daniel Okafor is no longer in the company directory" in body(to_peer)
+        assert "Daniel Okafor left the company directory" in body(to_peer)
         assert smtp_sink.to(mentor.email) == []
         assert sweep.run(now=timezone.now())["left"] == 0  # once
 
@@ -201,10 +220,10 @@ class TestProposals:
         engagement.refresh_from_db()
         assert engagement.state == "expired"
         assert Event.objects.get(engagement=engagement, verb="expire").message == (
-            sweep.PROTEGE_LEFT
+            Event.PROTEGE_LEFT
         )
         [to_peer] = [m for m in smtp_sink.to(peer.email) if m["Subject"].startswith("Not going")]
-        assert "Priya Patel is no longer in the company directory" in body(to_peer)
+        assert "Priya Patel left the company directory" in body(to_peer)
         assert smtp_sink.to(protege.email) == []  # not emailed: they left
         told = Notification.objects.get(kind=Kind.EXPIRED, recipient=protege)
         assert told.outcome == Notification.Outcome.LEFT and told.sent_at is not None
@@ -235,11 +254,18 @@ class TestProposals:
         sweep.run(now=timezone.now())
         client.force_login(protege.user)
 
-        page = client.get(engagement.get_absolute_url()).content.decode()
-        assert "Closed without an answer" in page and "No answer in time" not in page
-        assert "Daniel Okafor is no longer in the company directory" in page
-        again = client.get(reverse("engagements:new") + f"?from={engagement.pk}")
-        assert "closed when Daniel Okafor left the directory" in again.content.decode()
+        def pages() -> tuple[str, str]:
+            page = client.get(engagement.get_absolute_url()).content.decode()
+            again = client.get(reverse("engagements:new") + f"?from={engagement.pk}")
+            return page, again.content.decode()
+
+        for comes_back in (False, True):  # and why it closed stays what it was then
+            Employee.objects.filter(pk=mentor.pk).update(is_active=comes_back)
+            page, again = pages()
+            assert "Closed without an answer" in page and "No answer in time" not in page
+            assert "Daniel Okafor left the company directory, so this proposal closed" in page
+            assert "Automatically closed without an answer — “The mentor is no longer" in page
+            assert "closed when Daniel Okafor left the company directory" in again
 
     def test_a_suggested_mentor_who_left_is_named_but_not_offered(self, client, protege, mentor):
         nina = EmployeeFactory(full_name="Nina Other", skills=["Negotiation"], level=4)
@@ -252,7 +278,9 @@ class TestProposals:
         leaves(nina)
 
         page = client.get(engagement.get_absolute_url()).content.decode()
-        assert 'They suggest asking Nina Other <span class="muted">(left)</span>' in page
+        assert (
+            'They suggest asking Nina Other <span class="muted">(left the company)</span>' in page
+        )
         assert offer not in page and nina.get_absolute_url() not in page
 
 

@@ -5,7 +5,8 @@ the protégé and the mentor cancel instead, an invited peer declines."""
 import pytest
 from django.urls import reverse
 
-from engagements import delivery, meetings, transitions
+from directory.models import Employee
+from engagements import delivery, emails, meetings, transitions
 from engagements.models import Event, Meeting, Notification, Participant, TransitionError
 from engagements.rules import needed_action
 from tests import services
@@ -60,6 +61,9 @@ def test_a_peer_may_leave_a_proposal_before_the_mentor_answers(protege, mentor, 
     transitions.answer_invitation(engagement, by=peer, join=True)
     transitions.leave(engagement, by=peer)
     assert engagement.participants.get().answer == Participant.Answer.LEFT
+    told = Notification.objects.get(kind=Kind.PEER_LEFT, recipient=protege)
+    text = emails.for_notification(told).body
+    assert "The proposal stands without them." in text and "as agreed" not in text
     with pytest.raises(TransitionError, match="Only a peer who joined can leave"):
         transitions.leave(engagement, by=peer)  # once
 
@@ -92,3 +96,10 @@ def test_reloading_the_leave_address_goes_back_to_the_engagement(as_user, proteg
     assert response.status_code == 302
     assert response["Location"] == engagement.get_absolute_url()
     assert engagement.participants.get().answer == Participant.Answer.ACCEPTED
+
+
+def test_a_peer_leaving_is_told_only_who_is_still_here_hears_it(as_user, protege, mentor, peer):
+    engagement = engagement_between(protege, mentor, peers=[peer])
+    Employee.objects.filter(pk=mentor.pk).update(is_active=False)  # left the company
+    page = leave(as_user(peer), engagement).content.decode()
+    assert "You left “Negotiating agency contracts”; Priya has been told." in page

@@ -17,7 +17,9 @@ def close_leavers_logins(apps, schema_editor):
         Q(employee__in=leavers.values("pk")) | Q(address__in=emails)
     )
     # Someone both in and out of the directory (two rows for one address) keeps their login.
-    logins = logins.exclude(Q(employee__is_active=True) | Q(address__in=still_here.values("address")))
+    logins = logins.exclude(
+        Q(employee__is_active=True) | Q(address__in=still_here.values("address"))
+    )
     logins.filter(is_active=True).update(is_active=False)
 
 

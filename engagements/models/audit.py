@@ -29,6 +29,12 @@ class Event(ChoiceLabels, models.Model):
         ADVISED = "advised", "suggested what next"
         MEETING_DELETED = "meeting_deleted", "deleted a meeting they had logged"
 
+    # Why the sweep closed a proposal early (the message of its EXPIRE event): its page,
+    # its emails and a copy of it say who left, as it was when it closed.
+    MENTOR_LEFT = "The mentor is no longer in the directory."
+    PROTEGE_LEFT = "The protégé is no longer in the directory."
+    LEFT = {MENTOR_LEFT: "mentor", PROTEGE_LEFT: "protege"}
+
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -47,7 +53,20 @@ class Event(ChoiceLabels, models.Model):
 
     @property
     def label(self) -> str:
+        if self.verb == self.Verb.EXPIRE and self.message in self.LEFT:
+            return "closed without an answer"  # the message says why
         return self.get_verb_display()
+
+    @classmethod
+    def who_left(cls, engagement_id: int, events: list[Event] | None = None) -> str:
+        """"mentor" or "protege" when the proposal closed because that person left the
+        directory, else "" (from `events` when the caller has read them)."""
+        if events is None:
+            found = cls.objects.filter(engagement_id=engagement_id, verb=cls.Verb.EXPIRE)
+            messages = list(found.values_list("message", flat=True))
+        else:
+            messages = [e.message for e in events if e.verb == cls.Verb.EXPIRE]
+        return next((cls.LEFT[m] for m in messages if m in cls.LEFT), "")
 
 
 class NotificationQuerySet(models.QuerySet):

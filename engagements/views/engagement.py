@@ -79,7 +79,8 @@ def render_detail(
         **spent,
         "deletable": {m.pk for m in spent["meetings"] if access.deletes(m)},
         "time_notice": time_notice,  # (message level, text) after a deletion with htmx
-        "events": _EVENTS.all(engagement.pk),
+        "events": (events := _EVENTS.all(engagement.pk)),
+        "left": Event.who_left(engagement.pk, events),
         "wrap_up": engagement.wrap_up_or_none,
         "meeting_form": meeting_form or MeetingForm(initial={"held_on": day, "minutes": minutes}),
         "thank_form": thank_form or ThankYouForm(goals=goals),
@@ -190,8 +191,9 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(e)
-    told = f"{e.protege.first_name} and {e.mentor.first_name} have been told"
-    messages.success(request, f"You left “{e.title}”; {told}.")
+    told = [p.first_name for p in (e.protege, e.mentor) if p.is_active]
+    said = f"; {' and '.join(told)} {'has' if len(told) == 1 else 'have'} been told" if told else ""
+    messages.success(request, f"You left “{e.title}”{said}.")
     return redirect("engagements:home")
 
 

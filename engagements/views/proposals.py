@@ -16,7 +16,7 @@ from directory.skills import skills_in_text
 from engagements import proposals, transitions
 from engagements.access import engagement_for
 from engagements.matching import Suggestion, suggest_mentors, suggest_peers
-from engagements.models import Engagement, Program, TransitionError
+from engagements.models import Engagement, Event, Program, TransitionError
 from engagements.proposal_forms import AskAgainForm, ProposalForms
 
 
@@ -102,6 +102,8 @@ def render_proposal(
         "program": page.program,
         "engagement": engagement,
         "asked_again": asked_again,
+        # Why it went nowhere, as it was then (an expiry may be someone leaving).
+        "asked_again_left": Event.who_left(asked_again.pk) if asked_again else "",
         # Redraws post here; the chosen mentor travels in the form, not the URL.
         "form_url": reverse("engagements:edit", args=[engagement.pk])
         if engagement
