@@ -126,6 +126,16 @@ def test_mentors_and_peers_are_found_by_search_in_place(protege, mentor, as_user
     assert 'id="peers"' in peers and 'name="peers"' in peers and "Kenji Tanaka" in peers
 
 
+def test_proposing_without_a_mentor_names_everything_missing_at_once(protege, mentor, as_user):
+    data = proposal(mentor, goals=1, role="", start_date="", end_date="")
+    data.update({"mentor": "", "goals-0-measure": ""})
+    page = as_user(protege).post(NEW, data).content.decode()
+    assert "Choose a mentor." in page and "before saving the draft" not in page
+    assert "measure of success" in page
+    assert page.count('class="errorlist') >= 4  # the mentor, the role, each date, the measure
+    assert not Engagement.objects.exists()
+
+
 def test_a_draft_keeps_half_finished_work_and_is_proposed_later(protege, mentor, as_user):
     client = as_user(protege)
     data = proposal(mentor, goals=1, action="save", role="", **{"goals-0-measure": ""})

@@ -63,8 +63,11 @@ def suggested_for(me: Employee, today: dt.date) -> list:
     def compute() -> list:
         return suggest_mentors(me, list(me.interests.all()[:3]), today=today, limit=3)
 
-    key = f"suggested-for:{me.pk}:{today.isoformat()}"
-    return cache.get_or_set(key, compute, SUGGESTED_FOR_YOU_SECONDS)
+    return cache.get_or_set(suggested_key(me, today), compute, SUGGESTED_FOR_YOU_SECONDS)
+
+
+def suggested_key(me: Employee, today: dt.date) -> str:
+    return f"suggested-for:{me.pk}:{today.isoformat()}"
 
 
 # A profile and its teammates, read for every profile shown: their SQL compiled once
@@ -152,10 +155,13 @@ def over_capacity_note(me: Employee) -> str:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
     me = current_employee(request)
-    form = ProfileForm(request.POST or None, instance=me, today=Program.default().today())
+    today = Program.default().today()
+    form = ProfileForm(request.POST or None, instance=me, today=today)
     if request.method == "POST" and form.is_valid():
         form.save()
         refresh_search_vectors([me.pk])
+        # New interests, new suggestions: not the ones kept from before the change.
+        cache.delete(suggested_key(me, today))
         request.session[TIME_ZONE_SESSION_KEY] = me.time_zone
         messages.success(request, "Your profile is saved.")
         if note := over_capacity_note(me):

@@ -43,14 +43,15 @@ def proposal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return render_proposal(
             request, page, partial=partial, engagement=engagement, asked_again=again
         )
-    if page.submitting and not page.is_valid() and page.proposing:
-        # Say everything at once: the rules too, for what was typed correctly.
-        page.add_rule_errors(
-            proposals.check_proposal(
-                page.as_proposal(), protege=me, program=program, today=program.today()
-            )
+    refused = {}
+    if page.submitting and page.proposing:
+        # Say everything at once: the rules too, for what was typed correctly, and
+        # before saving (a draft without a mentor would stop at that alone).
+        refused = proposals.check_proposal(
+            page.as_proposal(), protege=me, program=program, today=program.today()
         )
-    elif page.submitting and page.is_valid():
+        page.add_rule_errors(refused)
+    if page.submitting and page.is_valid() and not refused:
         data = page.as_proposal()
         try:
             # One transaction: a refused proposal leaves the draft as it was (the page
