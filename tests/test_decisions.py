@@ -264,6 +264,14 @@ def test_suggesting_the_protege_without_javascript_comes_back_as_typed(protege, 
     assert "Decline gracefully" in page
     assert_refused_as_typed(page, f"decline-{engagement.pk}-suggested_mentor", protege.email)
     assert_still_waiting(engagement)
+    # Fixed and sent again, the mentor is back where they started: the inbox.
+    assert f'<input type="hidden" name="next" value="{INBOX}">' in page
+    assert f'class="button secondary" href="{INBOX}">Back</a>' in page
+    fixed = as_user(mentor).post(
+        reverse("engagements:decline", args=[engagement.pk]),
+        {**typed_decline(""), "next": INBOX},
+    )
+    assert fixed.status_code == 302 and fixed["Location"] == INBOX
 
 
 def test_a_decline_after_someone_else_answered_is_told_on_the_card(protege, mentor, as_user):

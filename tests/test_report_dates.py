@@ -52,6 +52,13 @@ def test_dates_typed_beside_a_preset_make_a_custom_period(get, preset):
     assert '<input type="hidden" name="period" value="custom">' in html
 
 
+def test_a_one_day_period_says_day_not_days(get):
+    html = get(period="custom", **FIRST_OF_JUNE).content.decode()
+    assert "(1 day)" in html and "compared with the day before" in html
+    html = get(period="30d").content.decode()
+    assert "(30 days)" in html and "compared with the 30 days before" in html
+
+
 def test_a_preset_without_dates_is_still_the_preset(get):
     page = get(period="30d").context
     assert (page["scope"].start, page["scope"].end) == (dt.date(2026, 6, 1), dt.date(2026, 6, 30))

@@ -59,7 +59,7 @@ class Event(ChoiceLabels, models.Model):
 
     @classmethod
     def who_left(cls, engagement_id: int, events: list[Event] | None = None) -> str:
-        """"mentor" or "protege" when the proposal closed because that person left the
+        """ "mentor" or "protege" when the proposal closed because that person left the
         directory, else "" (from `events` when the caller has read them)."""
         if events is None:
             found = cls.objects.filter(engagement_id=engagement_id, verb=cls.Verb.EXPIRE)

@@ -160,14 +160,19 @@ def _card(request: HttpRequest, access: Access, *, error: str = "", form=None) -
         return HttpResponse(card + counters(request, access.me))
     if error:
         messages.error(request, error)
+    # HttpResponseRedirect, not redirect(): `next` is a URL, never a name.
+    return HttpResponseRedirect(_back(request) or engagement.get_absolute_url())
+
+
+def _back(request: HttpRequest) -> str:
+    """The page a decision came from (the form's `next`): a path on this site only;
+    anything else (another host, a view name) is none."""
     back = request.POST.get("next", "")[:500]
-    # A path on this site only; anything else (another host, a view name) goes to the
-    # engagement. HttpResponseRedirect, not redirect(): `next` is a URL, never a name.
     if not back.startswith("/") or not url_has_allowed_host_and_scheme(
         back, {request.get_host()}, request.is_secure()
     ):
-        back = engagement.get_absolute_url()
-    return HttpResponseRedirect(back)
+        return ""
+    return back
 
 
 @form_action(back="engagements:detail")
@@ -203,6 +208,8 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
         "access": access,
         "form": form,
         "mentor_options": mentor_options(access.me),
+        # Sent back with errors from the inbox without JavaScript: once fixed, back there.
+        "next": _back(request),
     }
     status = 422 if form.errors else 200
     return render(request, "engagements/decline.html", context, status=status)
