@@ -140,6 +140,9 @@ def test_on_a_laptop_the_header_is_one_row_for_every_role(open_page, person, jav
     if person.full_name != "Priya Patel":
         expect(links.first).to_contain_text(re.compile(r"\d+ unread"))
         expect(links.nth(1)).to_contain_text("1 waiting")
+    # The site's name whole beside every link and count (it was "Micro-mentori…").
+    name = page.locator(".brand span")
+    assert name.evaluate("n => n.scrollWidth <= n.clientWidth"), "the site's name is cut"
     assert_accessible_with(page, javascript)
 
     menu_button(page).click()
