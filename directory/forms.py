@@ -117,6 +117,8 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Employee
         fields = [
+            "full_name",
+            "title",
             "bio",
             "linkedin_url",
             "time_zone",
@@ -127,6 +129,12 @@ class ProfileForm(forms.ModelForm):
             "skills",
             "interests",
         ]
+        labels = {"full_name": "Name", "title": "Job title"}
+        help_texts = {
+            # Someone who signed up before the employee list had them starts with a name
+            # guessed from their address; the list, when it has them, says it again.
+            "full_name": "As colleagues know you. The company's employee list may set it.",
+        }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 5}),
             "snoozed_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

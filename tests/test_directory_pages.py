@@ -89,6 +89,8 @@ def test_i_edit_my_own_skills_interests_and_availability(protege, as_user):
     response = client.post(
         reverse("directory:profile_edit"),
         {
+            "full_name": protege.full_name,
+            "title": protege.title,
             "bio": "Now learning spreadsheets.",
             "linkedin_url": "https://www.linkedin.com/in/priya",
             "time_zone": "Europe/Berlin",
@@ -294,6 +296,8 @@ def test_a_filters_options_are_read_as_rows_and_drawn_as_djangos(django_assert_n
 def my_profile(person, **changes) -> dict:
     """The profile form as the page sends it back, with some fields changed."""
     return {
+        "full_name": person.full_name,
+        "title": person.title,
         "bio": person.bio,
         "linkedin_url": "",
         "time_zone": person.time_zone,
