@@ -342,8 +342,10 @@ def test_every_control_of_the_inbox_cards_with_and_without_javascript(
     if javascript:
         expect(card).to_contain_text("You declined, with: “Kenji knows agencies far better.”")
     else:
-        expect(page).to_have_url(re.compile(second.get_absolute_url() + "$"))
-        page.goto(page.url.split("/engagements/")[0] + inbox)
+        # Back where the mentor started, the inbox, with the other card still to answer.
+        expect(page).to_have_url(re.compile(re.escape(inbox) + "$"))
+        expect(page.get_by_role("status")).to_contain_text("Declined, kindly.")
+        expect(card_of(page, second)).to_have_count(0)
 
     card_of(page, first).get_by_role("button", name="Accept").click()
     if javascript:
