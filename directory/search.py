@@ -80,6 +80,10 @@ class OnceQuery(SearchQuery):
 # ("smtih" → smith), or that are one edit away (two for long words). The first line of
 # the WHERE only uses indexes (trigram GIN for LIKE and %, the unique b-tree for =), so
 # the edit distance is computed for a handful of candidates, not the whole vocabulary.
+# The trigram candidates (`%`) use pg_trgm.similarity_threshold, 0.2 on every
+# connection (settings.DATABASES: set per query, it took three round trips more): low
+# enough that one typo in a short word still shares a trigram or two ("jon"/"john" is
+# 0.29, under the default 0.3); the edit distance then decides.
 CORRECTIONS_SQL = """
 WITH typed AS (
     SELECT i, word, tsvector_to_array(to_tsvector('english', swaps)) AS swaps,
@@ -100,9 +104,6 @@ CROSS JOIN LATERAL (
     LIMIT %s
 ) c
 """
-# Low enough that one typo in a short word still shares a trigram or two ("jon"/"john"
-# is 0.29); the edit distance then decides.
-TRIGRAM_THRESHOLD = "0.2"
 
 
 def swaps(word: str) -> str:
@@ -114,11 +115,7 @@ def corrections(words: list[str]) -> dict[str, tuple[str, set[str]]]:
     """Each typed word that matches anything: its stem and its corrections."""
     if not words:
         return {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        # set_config(..., true) lasts until the end of this transaction only.
-        cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [TRIGRAM_THRESHOLD]
-        )
+    with connection.cursor() as cursor:
         cursor.execute(CORRECTIONS_SQL, [words, [swaps(w) for w in words], CORRECTIONS_PER_WORD])
         rows = cursor.fetchall()
     found: dict[str, tuple[str, set[str]]] = {}
