@@ -167,6 +167,34 @@ class TestDirectoryPage:
         tiers = [e.search_tier for e in search_employees(Employee.objects.active(), "pricing")]
         assert tiers == [0] * 23 + [3] * 9 + [4] * 8
 
+    def test_a_search_counts_its_matches_with_its_page_and_any_page_number_answers(
+        self, protege, as_user
+    ):
+        """A ranked page's ids carry the count of every match (directory.paging): no
+        count apart. Page numbers past the end, below 1 or not numbers answer as
+        Django's paginator does: the last page, the last page, the first."""
+        for i in range(23):
+            EmployeeFactory(full_name=f"Pat Pricer {i:02d}", skills=["Pricing"])
+        client = as_user(protege)
+
+        def page(number=None):
+            asked = {"q": "pricing"} if number is None else {"q": "pricing", "page": number}
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(reverse("directory:index"), asked)
+            found = response.context["page"]
+            counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+            return found.number, found.paginator.count, len(found.object_list), counts
+
+        assert page() == page(1) == (1, 23, 20, [])
+        assert page(2) == (2, 23, 3, [])
+        for past_the_end in (3, 0, -4, 10**30):
+            number, count, shown, counts = page(past_the_end)
+            assert (number, count, shown) == (2, 23, 3)
+            assert len(counts) == 1  # Django's paginator counted, to find the last page
+        assert page("two")[:3] == (1, 23, 20)
+        nobody = client.get(reverse("directory:index"), {"q": "xylophone", "page": 1})
+        assert nobody.context["page"].paginator.count == 0
+
     def test_nobody_found_says_so_kindly(self, protege, as_user):
         response = as_user(protege).get(reverse("directory:index"), {"q": "xylophone"})
         assert "Nobody matches that yet" in response.content.decode()
