@@ -88,6 +88,11 @@ def test_admin_filters_the_report_and_follows_a_figure_to_its_engagements(
         page.get_by_role("row", name=re.compile("^With peers")).get_by_role("link").click()
         expect(page.get_by_role("heading", name="1 engagement")).to_be_visible()
         expect(page.locator("#active-facets")).to_contain_text("With peers: Yes")
+        # The facet removed alone: the figure's period and scope stay (its 3 accepted).
+        page.get_by_role("link", name="Remove the filter With peers: Yes").click()
+        expect(page.locator("#active-facets")).to_have_count(0)
+        expect(page).not_to_have_url(re.compile(r"peers="))
+        expect(page.get_by_role("heading", name="3 engagements")).to_be_visible()
 
 
 @pytest.mark.parametrize("javascript", [True, False])

@@ -115,3 +115,21 @@ def test_valid_filters_say_nothing_was_left_out(listed, company):
     assert not_applied(response) == []
     assert 'id="not-applied"' not in response.content.decode()
     assert listed_ids(response) == {company.e[1].pk}
+
+
+def test_each_report_facet_can_be_removed_alone_and_the_rest_stay(listed, company):
+    """A report's figure sets several facets; each chip links to the list without it,
+    the other facets and filters kept, and no page cursor carried over."""
+    kept = {"department": str(company.marketing.pk)}
+    both = listed(**kept, peers="no", thanked="yes", after=5, after_at="2026-06-30")
+    links = {label: without for label, value, without in both.context["facets"]}
+    assert set(links) == {"With peers", "Thanked"}
+    html = both.content.decode()
+    assert 'aria-label="Remove the filter Thanked: Yes"' in html
+    for without in links.values():
+        assert f'href="?{without}"'.replace("&", "&amp;") in html
+        assert "after" not in without and f"department={company.marketing.pk}" in without
+    no_thanks = listed(**dict(pair.split("=") for pair in links["Thanked"].split("&")))
+    assert [label for label, *_ in no_thanks.context["facets"]] == ["With peers"]
+    assert listed_ids(no_thanks) == listed_ids(listed(**kept, peers="no"))
+    assert listed_ids(no_thanks) > listed_ids(listed(**kept, peers="no", thanked="yes"))

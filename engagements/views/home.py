@@ -146,7 +146,18 @@ def programme(request: HttpRequest) -> HttpResponse:
         query.pop(key, None)
     context = {"form": form, "page": page, "total": total, "more": more}
     context["query"] = query.urlencode()
+    # Each facet a report's link set, with the list's address without it: one removed
+    # at a time, the rest of what the figure said kept (Clear removes them all).
+    context["facets"] = [
+        (label, value, _without(query, field.name)) for field, label, value in form.active_facets()
+    ]
     return render(request, "engagements/programme.html", context)
+
+
+def _without(query, name: str) -> str:
+    rest = query.copy()
+    rest.pop(name, None)
+    return rest.urlencode()
 
 
 def _listed(ids: list[int]) -> QuerySet[Engagement]:
