@@ -105,10 +105,11 @@ def _history_ids_sql(start: int, stop: int) -> tuple[str, list]:
 
 def names_only(engagements: QuerySet[Engagement], *also: str) -> QuerySet[Engagement]:
     """Of the protégé and the mentor joined (select_related), only the name a list shows,
-    and `also` (shown_only)."""
+    whether they are still in the directory (`person_name` says when they left), and
+    `also` (shown_only)."""
     return engagements.defer(
-        *shown_only("protege", Employee, "full_name", *also),
-        *shown_only("mentor", Employee, "full_name", *also),
+        *shown_only("protege", Employee, "full_name", "is_active", *also),
+        *shown_only("mentor", Employee, "full_name", "is_active", *also),
     )
 
 

@@ -11,7 +11,10 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialLogin
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.forms.models import model_to_dict
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -245,6 +248,37 @@ class TestProposals:
         page = client.get(engagement.get_absolute_url()).content.decode()
         assert "Daniel Okafor is no longer in the company directory" in page
         assert "or cancel it below" not in page  # a peer cannot cancel
+
+    def test_the_lists_say_who_left_and_read_it_with_the_names(self, protege, mentor, admin):
+        """My engagements (what needs me and the tables), my history and the programme
+        list name someone who left as such: read with the row, not a query a row."""
+        engagement_between(protege, mentor, state="proposed")
+        ended = engagement_between(protege, mentor)
+        for other in EmployeeFactory.create_batch(2):
+            engagement_between(protege, other)
+        left = 'Daniel Okafor <span class="muted">(left the company)</span>'
+        pages = [
+            (protege, MY_ENGAGEMENTS, 2),  # the table and the proposal awaiting him
+            (protege, reverse("engagements:history"), 2),
+            (admin, reverse("engagements:programme"), 2),
+        ]
+        clients, before = {protege: Client(), admin: Client()}, {}
+        for person, client in clients.items():
+            client.force_login(person.user)
+        for person, url, _shown in pages:
+            clients[person].get(url)  # the first look reads what later ones keep
+            with CaptureQueriesContext(connection) as queries:
+                html = clients[person].get(url).content.decode()
+            before[person.pk, url] = len(queries)
+            assert "left the company" not in html
+
+        leaves(mentor)
+        for person, url, shown in pages:
+            with CaptureQueriesContext(connection) as queries:
+                html = clients[person].get(url).content.decode()
+            assert html.count(left) == shown, url
+            assert len(queries) == before[person.pk, url], url
+        assert ended.protege.full_name in html  # the programme list: the protégé as before
 
     def test_the_closed_proposal_says_who_left_on_its_page_and_when_proposed_again(
         self, client, protege, mentor

@@ -33,3 +33,12 @@ def person_link(person) -> str:
     if person.is_active:
         return format_html('<a href="{}">{}</a>', person.get_absolute_url(), person.full_name)
     return format_html('{} <span class="muted">(left the company)</span>', person.full_name)
+
+
+@register.filter
+def person_name(person) -> str:
+    """A person's name in a list; someone who left the directory says so (`is_active`
+    must be among the columns the list read: engagements.paging.names_only)."""
+    if person.is_active:
+        return person.full_name
+    return format_html('{} <span class="muted">(left the company)</span>', person.full_name)
