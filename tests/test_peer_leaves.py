@@ -103,3 +103,18 @@ def test_a_peer_leaving_is_told_only_who_is_still_here_hears_it(as_user, protege
     Employee.objects.filter(pk=mentor.pk).update(is_active=False)  # left the company
     page = leave(as_user(peer), engagement).content.decode()
     assert "You left “Negotiating agency contracts”; Priya has been told." in page
+
+
+def test_leaving_again_from_a_second_tab_says_so_instead_of_a_404(as_user, protege, mentor, peer):
+    engagement = engagement_between(protege, mentor, peers=[peer])
+    client = as_user(peer)
+    leave(client, engagement)
+    again = leave(client, engagement)
+    assert again.redirect_chain[-1][0] == reverse("engagements:home")
+    assert "You had already left “Negotiating agency contracts”." in again.content.decode()
+    assert Event.objects.filter(engagement=engagement, verb=Event.Verb.PEER_LEFT).count() == 1
+    assert Notification.objects.filter(kind=Kind.PEER_LEFT).count() == 2  # told once
+    # Someone who never took part still gets a 404: nothing about the engagement.
+    stranger = EmployeeFactory(full_name="Sam Stranger")
+    make_login(stranger)
+    assert leave(as_user(stranger), engagement).status_code == 404

@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from directory.compiled import Compiled, fits, shown_only
 from directory.http import form_action
+from directory.logins import current_employee
 from directory.models import Employee
 from engagements import meetings, proposals, transitions
 from engagements.access import Access, engagement_for
 from engagements.forms import AdviceForm, CancelForm, MeetingForm, ThankYouForm
 from engagements.matching import others_who_could_help
-from engagements.models import Engagement, Event, Meeting, TransitionError
+from engagements.models import Engagement, Event, Meeting, Participant, TransitionError
 from engagements.views.decisions import mentor_options
 
 # What is true for a peer who just joined: the mentor may not have answered yet.
@@ -183,7 +184,14 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @form_action(back="engagements:detail")
 def leave(request: HttpRequest, pk: int) -> HttpResponse:
-    """A peer steps out; the engagement is no longer theirs to open, so they go home."""
+    """A peer steps out; the engagement is no longer theirs to open, so they go home.
+    Leaving again (a second tab, a resent form) says so there instead of a 404."""
+    already = Participant.objects.filter(
+        engagement_id=pk, employee=current_employee(request), answer=Participant.Answer.LEFT
+    ).first()
+    if already is not None:
+        messages.info(request, f"You had already left “{already.engagement.title}”.")
+        return redirect("engagements:home")
     access = engagement_for(request, pk, action="leave")
     e = access.engagement
     try:
