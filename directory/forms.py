@@ -139,6 +139,16 @@ class ProfileForm(forms.ModelForm):
             "bio": forms.Textarea(attrs={"rows": 5}),
             "snoozed_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+        error_messages = {
+            "mentoring_capacity": {
+                "min_value": "0 or more: 0 takes on no one for now.",
+                "max_value": "At most 10 at a time.",
+            },
+            "mentoring_hours_per_month": {
+                "min_value": "0 or more hours.",
+                "max_value": "At most 80 hours a month.",
+            },
+        }
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)

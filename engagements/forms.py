@@ -85,6 +85,13 @@ class MeetingForm(forms.ModelForm):
             "note": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {"note": "Only the people in this engagement can read it."}
+        error_messages = {
+            "minutes": {
+                "min_value": f"A meeting is at least {Meeting.SHORTEST} minutes.",
+                "max_value": "A meeting is at most 480 minutes (8 hours): log a longer "
+                "day as two meetings.",
+            }
+        }
 
 
 class CancelForm(forms.Form):
@@ -177,9 +184,10 @@ class ProgrammeFilterForm(forms.Form):
             if data.get(name) and not self.EARLIEST <= data[name] <= self.LATEST:
                 self.add_error(name, f"Choose a date from {self.EARLIEST} to {self.LATEST}.")
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            # The start alone would be a guess at the period meant: neither date applies,
+            # and each says why.
+            self.add_error("start", "The start comes after the end.")
             self.add_error("end", "The end comes before the start.")
-            # The start alone would be a guess at the period meant: neither date applies.
-            del data["start"]
         return data
 
     def applied(self) -> dict:

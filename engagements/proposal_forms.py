@@ -97,9 +97,27 @@ class GoalForm(forms.Form):
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label="Activity", choices=Activity.Kind.choices)
     description = forms.CharField(label="Details", max_length=200, required=False)
-    count = forms.IntegerField(label="How many", min_value=1, max_value=20, initial=1)
+    count = forms.IntegerField(
+        label="How many",
+        min_value=1,
+        max_value=20,
+        initial=1,
+        error_messages={
+            "min_value": "At least 1 (Remove the activity you do not plan).",
+            "max_value": "At most 20 of one activity: a micro-engagement is short.",
+        },
+    )
     minutes_each = forms.IntegerField(
-        label="Minutes each", min_value=15, max_value=480, initial=60, step_size=15
+        label="Minutes each",
+        min_value=15,
+        max_value=480,
+        initial=60,
+        step_size=15,
+        error_messages={
+            "min_value": "At least 15 minutes.",
+            "max_value": "At most 480 minutes (8 hours).",
+            "step_size": "In steps of 15 minutes: 15, 30, 45, 60…",
+        },
     )
 
     def as_data(self) -> ActivityData:
@@ -182,6 +200,7 @@ class ProposalForms:
         action: str = "",
     ):
         self.program, self.me, self.notice = program, me, ""
+        self.added = ""  # "goal" or "activity": the row just added, where the focus goes
         self.rule_errors: dict[str, list[str]] = {}
         self._searches: dict[str, list[Employee]] = {}
         self.posted = data is not None
@@ -270,6 +289,7 @@ class ProposalForms:
                 self.notice = goal_limit_message(self.program, len(rows) + 1)
                 if not self.notice:
                     rows.append(dict(NEW_GOAL))
+                    self.added = "goal"
             elif index is not None and index < len(rows) and len(rows) > 1:
                 # Never the only goal (the page offers no Remove for it): what was typed stays.
                 rows.pop(index)
@@ -278,9 +298,12 @@ class ProposalForms:
             rows = _rows(self.activities, ["kind", "description", "count", "minutes_each"])
             if action == "add_activity" and len(rows) < MAX_ROWS:
                 rows.append(dict(NEW_ACTIVITY))
+                self.added = "activity"
             elif action == "remove_activity" and index is not None and index < len(rows):
                 rows.pop(index)
             self._replace_rows("activities", rows)
+            if self.added:  # its first field takes the focus, as the new goal's does
+                self.activities.forms[-1].fields["count"].widget.attrs["autofocus"] = True
         elif action == "add_peer" and index is not None:
             data = self.raw.copy()
             data.setlist("peers", [*self.chosen_ids("peers"), str(index)])

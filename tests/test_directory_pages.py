@@ -119,7 +119,7 @@ def test_a_bad_profile_edit_explains_itself_and_changes_nothing(protege, as_user
     html = response.content.decode()
     assert response.status_code == 200
     assert "nothing was saved yet" in html
-    assert "Ensure this value is less than or equal to 10" in html
+    assert "At most 10 at a time." in html
     assert "Changed</textarea>" in html  # what was typed is kept
     protege.refresh_from_db()
     assert protege.bio == "" and protege.mentoring_capacity == 2
@@ -396,3 +396,13 @@ def test_saving_a_capacity_says_so_only_when_it_is_below_the_load(mentor, as_use
         assert said in html
     else:
         assert "You mentor 3 now" not in html
+
+
+def test_a_negative_mentoring_capacity_says_what_zero_means(protege, as_user):
+    response = as_user(protege).post(
+        reverse("directory:profile_edit"), {"mentoring_capacity": "-1", "bio": "Kept"}
+    )
+    html = response.content.decode()
+    assert "0 or more: 0 takes on no one for now." in html and "Ensure this value" not in html
+    protege.refresh_from_db()
+    assert protege.mentoring_capacity == 2 and protege.bio == ""

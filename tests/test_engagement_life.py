@@ -117,7 +117,7 @@ class TestMeetings:
         engagement = engagement_between(protege, mentor)
         response = log(as_user(protege), engagement, minutes=2)
         assert response.status_code == 422
-        assert "Ensure this value is greater than or equal to 5" in response.content.decode()
+        assert "A meeting is at least 5 minutes." in response.content.decode()
 
 
 class TestEndAndCancel:

@@ -143,3 +143,34 @@ def test_a_superuser_lists_every_programme(protege, mentor, as_user):
     Engagement.objects.filter(pk=theirs.pk).update(program=other)
     html = as_user(boss).get(reverse("engagements:programme")).content.decode()
     assert "Graduate scheme" in html
+
+
+@pytest.mark.parametrize(
+    ("count", "minutes", "message"),
+    [
+        ("0", "60", "At least 1 (Remove the activity you do not plan)."),
+        ("21", "60", "At most 20 of one activity: a micro-engagement is short."),
+        ("2", "10", "At least 15 minutes."),
+        ("2", "500", "At most 480 minutes (8 hours)."),
+        ("2", "50", "In steps of 15 minutes: 15, 30, 45, 60…"),
+    ],
+)
+def test_a_planned_activity_out_of_bounds_says_so_in_words(
+    count, minutes, message, protege, mentor, as_user
+):
+    before = stored()
+    response = as_user(protege).post(
+        reverse(NEW),
+        {
+            **ROWS,
+            "activities-0-count": count,
+            "activities-0-minutes_each": minutes,
+            "action": "save",
+            "title": "Pricing",
+            "mentor": mentor.pk,
+            "goals-0-description": "x",
+        },
+    )
+    html = response.content.decode()
+    assert message in html and "Ensure this value" not in html
+    assert stored() == before

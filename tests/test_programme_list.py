@@ -46,6 +46,7 @@ def test_dates_in_the_wrong_order_leave_out_the_dates_and_nothing_else(listed, c
     )
     html = response.content.decode()
     assert "The end comes before the start." in html
+    assert "Proposed from: The start comes after the end." in html  # each says why
     assert (response.context["total"], response.context["more"]) == (1, False)
     assert listed_ids(response) == {company.e[1].pk}
     assert not_applied(response) == ["Proposed from", "Proposed until"]
