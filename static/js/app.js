@@ -1,13 +1,18 @@
 // Small progressive enhancements; every page works without this file.
 
-// The header menu is a <details>: it opens and closes without JavaScript. These make it
-// behave like other menus: Escape closes it (focus back on its button), so does a click
-// anywhere else.
+// The header menu and the two-click confirmations (Delete…, Withdraw…, Leave…, Decline…)
+// are <details>: they open and close without JavaScript. These make them behave like
+// other menus and dialogs: Escape closes them (focus back on their button), and a click
+// anywhere else closes the menu.
+const CLOSED_BY_ESCAPE = ["site-menu", "confirm-box", "decline-box"]
+  .map((name) => `details.${name}[open]`)
+  .join(", ");
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
-  document.querySelectorAll("details.site-menu[open]").forEach((menu) => {
-    menu.open = false;
-    menu.querySelector("summary").focus();
+  document.querySelectorAll(CLOSED_BY_ESCAPE).forEach((box) => {
+    const held = box.contains(document.activeElement);
+    box.open = false;
+    if (held || box.matches(".site-menu")) box.querySelector("summary").focus();
   });
 });
 document.addEventListener("click", (event) => {
@@ -59,3 +64,33 @@ document.addEventListener(
   },
   true,
 );
+
+// When htmx redraws the part of the page that held the focus ("+ Add a goal", a row's
+// Remove, a card's Accept or Decline, Log meeting), the focus would fall to the page's
+// start and the next Tab would begin at the top. It goes instead, in the redrawn part, to
+// the field the server marked autofocus (the row just added), else the first field in
+// error, else its first message (an error, "You accepted…"), else the part itself.
+let focusWasIn = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  focusWasIn = target && target.id && target.contains(document.activeElement) ? target.id : null;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  const part = focusWasIn && document.getElementById(focusWasIn);
+  focusWasIn = null;
+  if (!part || (document.activeElement && document.activeElement !== document.body)) return;
+  const order = ["[autofocus]", "[aria-invalid='true']", "[role='alert']", "[role='status']"];
+  const next = order.map((selector) => part.querySelector(selector)).find(Boolean) || part;
+  if (!next.matches("a[href], button, input, select, textarea, [tabindex]")) {
+    next.setAttribute("tabindex", "-1");
+  }
+  next.focus();
+});
+
+// Enter in a search box inside the propose form (a mentor, a peer) searches, redrawing
+// its part, instead of sending the whole form back (the page would return at its top).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.matches(".inline-search input")) return;
+  event.preventDefault();
+  htmx.trigger(event.target, "search");
+});
