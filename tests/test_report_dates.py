@@ -50,6 +50,10 @@ def test_dates_typed_beside_a_preset_make_a_custom_period(get, preset):
     assert 'value="2026-06-01"' in html
     # "Recompute now" posts the period the report shows.
     assert '<input type="hidden" name="period" value="custom">' in html
+    # The preset left aside is named (without JavaScript nothing cleared the dates).
+    aside = {"12m": "Last 12 months", "30d": "Last 30 days"}.get(preset)
+    said = f"The dates you typed make a custom period, so “{aside}” was not applied"
+    assert (said in html) is bool(aside) and ('id="period-set-aside"' in html) is bool(aside)
 
 
 def test_a_one_day_period_says_day_not_days(get):
