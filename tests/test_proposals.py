@@ -482,6 +482,15 @@ def test_a_chosen_mentor_stays_chosen_when_new_goal_words_redraw_the_suggestions
     assert f'value="{mentor.pk}" checked' in section
 
 
+def test_a_mentor_chosen_before_any_goal_is_not_called_unsuited_to_it(protege, mentor, as_user):
+    """Proposing from a profile: no goal typed yet, so nothing to be suggested for."""
+    html = as_user(protege).get(f"{NEW}?mentor={mentor.pk}").content.decode()
+    suggestions = html[html.index('<div id="suggestions"') :]
+    assert "Your choice" in suggestions
+    assert "Not suggested for this goal" not in suggestions
+    assert "Describe a goal above to see who else could help." in suggestions
+
+
 def test_a_chosen_mentor_who_still_ranks_leads_with_their_reasons(protege, mentor, as_user):
     kenji = EmployeeFactory(full_name="Kenji Tanaka", skills=["Negotiation"])
     data = proposal(mentor, goals=1, action="", **{"goals-0-description": "negotiation"})
