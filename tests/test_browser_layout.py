@@ -309,3 +309,13 @@ def test_a_full_mentors_profile_leads_to_others_available_now(
     expect(results).to_contain_text("Nia Negotiator")
     expect(results).not_to_contain_text("Paul Paused")
     expect(results).not_to_contain_text("Daniel Okafor")
+
+
+def test_on_a_phone_the_outbox_never_scrolls_sideways(open_page, protege, mentor, admin):
+    """Its emails hold long one-click links and message ids: they wrap."""
+    engagement_between(protege, mentor, state="proposed")
+    admin.user.is_superuser = True
+    admin.user.save(update_fields=["is_superuser"])
+    page = open_page(admin.email, PASSWORD, reverse("engagements:outbox"), viewport=PHONE)
+    expect(page.locator(".outbox-email").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
