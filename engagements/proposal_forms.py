@@ -189,6 +189,15 @@ def _formset_data(prefix: str, rows: list[dict]) -> dict[str, str]:
     return data
 
 
+# The propose page's parts, top to bottom (templates/engagements/propose.html).
+PAGE_ORDER = ["title", "goals", "mentor", "role", "role_detail", "activities"]
+PAGE_ORDER += ["start_date", "end_date", "peers", "note"]
+
+
+def _place(name: str) -> int:
+    return PAGE_ORDER.index(name) if name in PAGE_ORDER else len(PAGE_ORDER)
+
+
 class ProposalForms:
     def __init__(
         self,
@@ -365,19 +374,21 @@ class ProposalForms:
     def error_summary(self) -> list[tuple[str, str]]:
         """Every problem as (the id of the field to jump to, the message): the list at
         the top of a refused form, each a link to its field (GOV.UK's error summary)."""
-        problems = []
+        problems = []  # (place on the page, anchor, message)
         for name, errors in self.form.errors.items():
             anchor = self.ANCHORS.get(name, f"id_{name}")
-            problems += [(anchor, str(message)) for message in errors]
+            problems += [(_place(name), anchor, str(message)) for message in errors]
         for formset, label in ((self.goals, "Goal"), (self.activities, "Activity")):
             for number, form in enumerate(formset.forms, start=1):
                 for name, errors in form.errors.items():
-                    anchor = form[name].auto_id
-                    problems += [(anchor, f"{label} {number}: {message}") for message in errors]
+                    anchor, place = form[name].auto_id, _place(formset.prefix)
+                    problems += [(place, anchor, f"{label} {number}: {m}") for m in errors]
         for name, messages in self.rule_errors.items():
             if name not in self.form.fields:
-                problems += [(self.ANCHORS.get(name, name), m) for m in messages]
-        return problems
+                problems += [(_place(name), self.ANCHORS.get(name, name), m) for m in messages]
+        # In the page's order, top to bottom, as a reader meets the fields (sorted() keeps
+        # each place's messages as they came).
+        return [(anchor, message) for _, anchor, message in sorted(problems, key=lambda p: p[0])]
 
     def budget_minutes(self) -> int:
         """The live total, also while a row is half typed (invalid rows count as 0)."""

@@ -3,6 +3,7 @@ proposal, hours left, who else could help after a decline, profiles that show ea
 measure to the person it is about, and the skill picker."""
 
 import datetime as dt
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -46,6 +47,9 @@ def test_a_refused_proposal_lists_every_problem_as_a_link_to_its_field(protege, 
     assert '<a href="#id_start_date">The start date is in the past.</a>' in summary
     assert '<a href="#goals">Every goal needs a measure of success.</a>' in summary
     assert '<a href="#id_role_0">Say what your role will be.</a>' in summary
+    # In the page's order: the title, the goals, the role, then the dates.
+    anchors = re.findall(r'<a href="#([^"]+)">', summary)
+    assert anchors == ["id_title", "goals", "id_role_0", "id_start_date", "id_end_date"], anchors
     # The fields say they are invalid, and which message describes them.
     assert 'aria-invalid="true"' in html and 'aria-describedby="id_start_date_error"' in html
 
