@@ -65,3 +65,25 @@ def test_a_preset_picked_after_typed_dates_clears_them(browser_as):
         expect(period).to_have_value("30d")
         expect(page.locator("#report-period")).not_to_contain_text("1 Jun 2026 – 1 Jun 2026")
         assert "start=2026" not in page.url
+
+
+def test_custom_dates_wait_for_both_dates_before_asking(browser_as):
+    """With JavaScript, "Custom dates" or one typed date sends nothing yet (the answer
+    would be that a custom period needs both dates): the focus goes to the missing date,
+    and the second date typed brings the report for the two."""
+    with time_machine.travel(NOW):
+        company = report_data.build(admin_password=True)
+        page = browser_as(company.admin, "/reports/?period=30d")
+        page.wait_for_load_state()  # htmx listens from DOMContentLoaded
+        shown = page.locator("#report-period")
+        expect(shown).to_contain_text("(30 days)")
+        page.get_by_label("Period", exact=True).select_option("custom")
+        expect(page.get_by_label("From", exact=True)).to_be_focused()
+        page.get_by_label("From", exact=True).fill("2026-06-01")
+        page.wait_for_timeout(500)  # long enough for a request that should not be sent
+        expect(page.get_by_role("alert")).to_have_count(0)
+        expect(shown).to_contain_text("(30 days)")
+        expect(page).to_have_url(re.compile(r"period=30d$"))
+        page.get_by_label("To", exact=True).fill("2026-06-01")
+        expect(shown).to_contain_text("1 Jun 2026 – 1 Jun 2026")
+        expect(page).to_have_url(re.compile(r"start=2026-06-01.*end=2026-06-01"))

@@ -49,18 +49,30 @@ document.addEventListener("change", (event) => {
   });
 });
 
-// The report's filters: a preset period picked clears the From and To dates, which would
-// otherwise keep the period custom (typed dates are custom dates). In the capture phase,
-// so the dates are gone before htmx sends the form on the same change.
+// The report's filters, in the capture phase, before htmx sends the form on the same
+// change: a preset period picked clears the From and To dates, which would otherwise keep
+// the period custom (typed dates are custom dates); "Custom dates", or one date typed,
+// waits for both dates instead of asking at once (the answer would be that a custom
+// period needs both dates), the focus on the missing one. Show still sends the form.
 document.addEventListener(
   "change",
   (event) => {
-    const select = event.target;
-    if (!select.matches("[data-report-filters] select[name=period]")) return;
-    if (select.value === "custom") return;
-    select.form.querySelectorAll("input[name=start], input[name=end]").forEach((input) => {
-      input.value = "";
-    });
+    const changed = event.target;
+    const form = changed.closest("[data-report-filters]");
+    if (!form) return;
+    const dates = [...form.querySelectorAll("input[name=start], input[name=end]")];
+    if (changed.matches("select[name=period]") && changed.value !== "custom") {
+      dates.forEach((input) => {
+        input.value = "";
+      });
+      return;
+    }
+    const missing = dates.find((input) => !input.value);
+    const custom = changed.matches("select[name=period]") || dates.includes(changed);
+    if (custom && missing) {
+      event.stopPropagation(); // htmx, listening on the form, does not hear it
+      if (!dates.includes(changed)) missing.focus();
+    }
   },
   true,
 );
