@@ -1,5 +1,6 @@
 """The propose page's forms as one object: the main form, the goal and activity rows,
-the row actions (add or remove a row, search, redraw) and the live budget total.
+the row actions (add or remove a row, search, redraw) and the live budget total. The rows
+themselves, goals and activities, are engagements.proposal_rows.
 
 Every value is parsed by a Django form before anything is done with it: rows are
 capped, texts bounded, ids typed. Forms parse and normalise; the rules and the writes
@@ -16,15 +17,17 @@ from django.http import QueryDict
 from directory.models import Employee
 from directory.search import search_employees
 from engagements.models import Activity, Engagement, Program
-from engagements.proposals import (
-    ActivityData,
-    GoalData,
-    ProposalData,
-    budget_minutes,
-    goal_limit_message,
+from engagements.proposal_rows import (
+    MAX_ROWS,
+    NEW_ACTIVITY,
+    NEW_GOAL,
+    ActivityFormSet,
+    GoalFormSet,
+    formset_data,
+    rows_as_typed,
 )
+from engagements.proposals import ActivityData, ProposalData, budget_minutes, goal_limit_message
 
-MAX_ROWS = 20
 SEARCH_LIMIT = 8
 # Buttons that change the form in place, and the part of the page each one redraws.
 ROW_ACTIONS = {
@@ -82,57 +85,6 @@ class ProposalForm(forms.Form):
     peer_q = forms.CharField(required=False, max_length=100)
 
 
-class GoalForm(forms.Form):
-    description = forms.CharField(label="Goal", max_length=300, required=False)
-    measure = forms.CharField(label="Measure of success", max_length=300, required=False)
-
-    def data_or_none(self) -> GoalData | None:
-        description = self.cleaned_data.get("description", "").strip()
-        measure = self.cleaned_data.get("measure", "").strip()
-        if not description and not measure:
-            return None
-        return GoalData(description or measure, measure if description else "")
-
-
-class ActivityForm(forms.Form):
-    kind = forms.ChoiceField(label="Activity", choices=Activity.Kind.choices)
-    description = forms.CharField(label="Details", max_length=200, required=False)
-    count = forms.IntegerField(
-        label="How many",
-        min_value=1,
-        max_value=20,
-        initial=1,
-        error_messages={
-            "min_value": "At least 1 (Remove the activity you do not plan).",
-            "max_value": "At most 20 of one activity: a micro-engagement is short.",
-        },
-    )
-    minutes_each = forms.IntegerField(
-        label="Minutes each",
-        min_value=15,
-        max_value=480,
-        initial=60,
-        step_size=15,
-        error_messages={
-            "min_value": "At least 15 minutes.",
-            "max_value": "At most 480 minutes (8 hours).",
-            "step_size": "In steps of 15 minutes: 15, 30, 45, 60…",
-        },
-    )
-
-    def as_data(self) -> ActivityData:
-        c = self.cleaned_data
-        return ActivityData(c["kind"], c["count"], c["minutes_each"], c["description"].strip())
-
-
-GoalFormSet = forms.formset_factory(GoalForm, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS)
-ActivityFormSet = forms.formset_factory(
-    ActivityForm, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS
-)
-NEW_GOAL = {"description": "", "measure": ""}
-NEW_ACTIVITY = {"kind": Activity.Kind.DISCUSSION, "description": "", "count": 1, "minutes_each": 60}
-
-
 class ActionForm(forms.Form):
     """Which button was pressed: `add_goal`, `remove_goal:1`, `add_peer:42`… A button
     names it in the POST; an htmx redraw with no button names it in the URL."""
@@ -161,32 +113,6 @@ class AskAgainForm(forms.Form):
     def __init__(self, data):
         super().__init__(data)
         self.fields["from"] = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
-
-
-def _rows(formset: forms.BaseFormSet, fields: list[str]) -> list[dict]:
-    """The rows as typed (to show them again), each value bounded by its field."""
-    rows = []
-    for form in formset.forms:
-        row = {}
-        for name in fields:
-            value = form[name].value()
-            limit = getattr(form.fields[name], "max_length", None) or 20
-            row[name] = str(value if value is not None else "")[:limit]
-        rows.append(row)
-    return rows
-
-
-def _formset_data(prefix: str, rows: list[dict]) -> dict[str, str]:
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": str(MAX_ROWS),
-    }
-    for i, row in enumerate(rows):
-        for name, value in row.items():
-            data[f"{prefix}-{i}-{name}"] = str(value)
-    return data
 
 
 # The propose page's parts, top to bottom (templates/engagements/propose.html).
@@ -264,8 +190,8 @@ class ProposalForms:
         query.update(data)
         query.setlist("peers", [str(p.pk) for p in initial.peers])
         # A row's fields are its data's: description and measure; kind, count, minutes…
-        query.update(_formset_data("goals", [asdict(g) for g in initial.goals] or [NEW_GOAL]))
-        query.update(_formset_data("activities", [asdict(a) for a in initial.activities]))
+        query.update(formset_data("goals", [asdict(g) for g in initial.goals] or [NEW_GOAL]))
+        query.update(formset_data("activities", [asdict(a) for a in initial.activities]))
         return query
 
     def _bind(self, data: QueryDict) -> None:
@@ -286,14 +212,14 @@ class ProposalForms:
         data = self.raw.copy()
         for key in [k for k in data if k.startswith(prefix + "-")]:
             del data[key]
-        data.update(_formset_data(prefix, rows))
+        data.update(formset_data(prefix, rows))
         self._bind(data)
 
     def _apply(self) -> None:
         """Add or remove a row, or add a peer, and redraw without saving anything."""
         action, index = self.action, self.index
         if action in ("add_goal", "remove_goal"):
-            rows = _rows(self.goals, ["description", "measure"])
+            rows = rows_as_typed(self.goals, ["description", "measure"])
             if action == "add_goal":
                 self.notice = goal_limit_message(self.program, len(rows) + 1)
                 if not self.notice:
@@ -304,7 +230,7 @@ class ProposalForms:
                 rows.pop(index)
             self._replace_rows("goals", rows or [dict(NEW_GOAL)])
         elif action in ("add_activity", "remove_activity"):
-            rows = _rows(self.activities, ["kind", "description", "count", "minutes_each"])
+            rows = rows_as_typed(self.activities, ["kind", "description", "count", "minutes_each"])
             if action == "add_activity" and len(rows) < MAX_ROWS:
                 rows.append(dict(NEW_ACTIVITY))
                 self.added = "activity"
