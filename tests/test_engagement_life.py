@@ -39,6 +39,25 @@ class TestPeers:
         assert participant.answer == "accepted" and participant.answered_at
         assert Notification.objects.filter(recipient=protege, kind="peer_answered").exists()
 
+    def test_my_engagements_shows_an_unanswered_invitation_as_invited(
+        self, protege, mentor, peer, as_user
+    ):
+        """Not the engagement's state ("Active") before the peer has said yes."""
+        engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
+        transitions.accept(engagement, by=mentor)
+        client = as_user(peer)
+
+        def as_peer() -> str:
+            html = client.get(reverse("engagements:home")).content.decode()
+            return html[html.index(">As peer<") :]
+
+        invited = '<span class="badge state-proposed">Invited</span>'
+        assert invited in as_peer() and "state-active" not in as_peer()
+        transitions.answer_invitation(engagement, by=peer, join=True)
+        assert invited not in as_peer() and '<span class="badge state-active">' in as_peer()
+        # The protégé's own row says the engagement's state.
+        assert invited not in as_user(protege).get(reverse("engagements:home")).content.decode()
+
     def test_a_peer_who_declines_drops_out(self, protege, mentor, peer, as_user):
         engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
         client = as_user(peer)

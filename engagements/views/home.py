@@ -18,7 +18,7 @@ from directory.logins import current_employee
 from directory.models import Employee
 from engagements.access import programme_admin_required, programmes_run_by
 from engagements.forms import ProgrammeFilterForm
-from engagements.models import Engagement, Notification
+from engagements.models import Engagement, Notification, Participant
 from engagements.paging import (
     CursorForm,
     NewestFirst,
@@ -102,6 +102,11 @@ def by_role(engagements: list[Engagement], me) -> tuple[list, dict]:
         roles = roles_of(e, me)
         role = next((r for r in (Role.PROTEGE, Role.MENTOR) if r in roles), Role.PEER)
         groups[role].append(e)
+        # A peer who has not answered sees the invitation, not the engagement's state.
+        e.invited = role == Role.PEER and any(
+            p.employee_id == me.pk and p.answer == Participant.Answer.INVITED
+            for p in e.participants.all()
+        )
         if action := needed_action(e, me):
             needs_me.append((e, action))
     for group in groups.values():
