@@ -319,3 +319,15 @@ def test_on_a_phone_the_outbox_never_scrolls_sideways(open_page, protege, mentor
     page = open_page(admin.email, PASSWORD, reverse("engagements:outbox"), viewport=PHONE)
     expect(page.locator(".outbox-email").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_radio_buttons_and_checkboxes_are_big_enough_to_aim_at(open_page, protege, mentor):
+    """The browsers' own are 13 px: small on a phone, beside labels that are clickable."""
+    page = open_page(
+        protege.email, PASSWORD, f"/engagements/new/?mentor={mentor.pk}", viewport=PHONE
+    )
+    box = page.get_by_role("radio", name="Shadowing the mentor").bounding_box()
+    assert box["width"] >= 18 and box["height"] >= 18, box
+    page.goto(page.url.split("/engagements/")[0] + reverse("directory:profile_edit"))
+    box = page.locator("input[type=checkbox]").first.bounding_box()
+    assert box["width"] >= 18 and box["height"] >= 18, box
