@@ -32,7 +32,7 @@ def person_link(person) -> str:
     profile to open (it is a 404), so their name is plain, and says so."""
     if person.is_active:
         return format_html('<a href="{}">{}</a>', person.get_absolute_url(), person.full_name)
-    return format_html('{} <span class="muted">(left the company)</span>', person.full_name)
+    return person_name(person)
 
 
 @register.filter
