@@ -311,10 +311,21 @@ class ProposalForms:
                     problems += [(place, anchor, f"{label} {number}: {m}") for m in errors]
         for name, messages in self.rule_errors.items():
             if name not in self.form.fields:
-                problems += [(_place(name), self.ANCHORS.get(name, name), m) for m in messages]
+                anchor = self._goal_to_fill() if name == "goals" else self.ANCHORS.get(name, name)
+                problems += [(_place(name), anchor, m) for m in messages]
         # In the page's order, top to bottom, as a reader meets the fields (sorted() keeps
         # each place's messages as they came).
         return [(anchor, message) for _, anchor, message in sorted(problems, key=lambda p: p[0])]
+
+    def _goal_to_fill(self) -> str:
+        """Where a goals rule points: the first measure missing beside its goal, else
+        the first goal left empty, else the section (too many goals)."""
+        typed = [(form, form.cleaned_data if form.is_valid() else {}) for form in self.goals]
+        for form, data in typed:
+            if data.get("description", "").strip() and not data.get("measure", "").strip():
+                return form["measure"].auto_id
+        empty = [form for form, data in typed if not data.get("description", "").strip()]
+        return empty[0]["description"].auto_id if empty else "goals"
 
     def budget_minutes(self) -> int:
         """The live total, also while a row is half typed (invalid rows count as 0)."""

@@ -14,6 +14,7 @@ from tests.factories import programme_today
 from tests.test_browser_engagements import (
     assert_page_was_not_reloaded,
     fill_goal,
+    goal_rows,
     remember_this_page_load,
 )
 
@@ -105,8 +106,9 @@ def test_a_refused_proposal_leads_to_each_problem(javascript, browser_as, mentor
     expect(summary).to_be_focused()  # autofocus: it works without JavaScript too
     assert summary.bounding_box()["y"] < 844  # in the first screen, not 2 700 px down
     summary.get_by_role("link", name="Every goal needs a measure of success.").click()
-    expect(page).to_have_url(re.compile("#goals$"))
-    assert page.locator("#goals").bounding_box()["y"] < 844
+    expect(page).to_have_url(re.compile("#id_goals-0-measure$"))  # the empty field itself
+    measure = goal_rows(page).first.get_by_label("Measure of success")
+    assert 20 < measure.bounding_box()["y"] < 844  # its label in sight above it
     expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Goal 1")).to_have_value("Prepare a renewal negotiation")
     if javascript:  # axe-core runs as a script in the page

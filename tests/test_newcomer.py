@@ -45,13 +45,29 @@ def test_a_refused_proposal_lists_every_problem_as_a_link_to_its_field(protege, 
     )
     assert '<a href="#id_title">This field is required.</a>' in summary
     assert '<a href="#id_start_date">The start date is in the past.</a>' in summary
-    assert '<a href="#goals">Every goal needs a measure of success.</a>' in summary
+    # The goal's own empty measure, not the goals section.
+    assert '<a href="#id_goals-0-measure">Every goal needs a measure of success.</a>' in summary
     assert '<a href="#id_role_0">Say what your role will be.</a>' in summary
     # In the page's order: the title, the goals, the role, then the dates.
     anchors = re.findall(r'<a href="#([^"]+)">', summary)
-    assert anchors == ["id_title", "goals", "id_role_0", "id_start_date", "id_end_date"], anchors
+    assert anchors == [
+        "id_title",
+        "id_goals-0-measure",
+        "id_role_0",
+        "id_start_date",
+        "id_end_date",
+    ], anchors
     # The fields say they are invalid, and which message describes them.
     assert 'aria-invalid="true"' in html and 'aria-describedby="id_start_date_error"' in html
+
+
+def test_a_proposal_without_a_goal_links_to_the_first_goal(protege, mentor, as_user):
+    response = as_user(protege).post(
+        reverse("engagements:new"),
+        {**ROWS, "action": "propose", "title": "Pricing", "mentor": mentor.pk},
+    )
+    html = response.content.decode()
+    assert '<a href="#id_goals-0-description">Set at least one goal.</a>' in html
 
 
 def test_an_untouched_or_redrawn_form_shows_no_errors(protege, as_user):
