@@ -99,9 +99,8 @@ class ReportFilterForm(forms.Form):
         typed = data and any((data.get(name) or "").strip() for name in ("start", "end"))
         self.overrides_period = bool(typed) and data.get("period") != "custom"
         # The preset left aside, named on the page ("Last 30 days" was not applied).
-        self.set_aside = dict(self.base_fields["period"].choices).get(
-            data.get("period") if self.overrides_period else None, ""
-        )
+        presets = dict(self.base_fields["period"].choices)
+        self.set_aside = presets.get(data.get("period"), "") if self.overrides_period else ""
         if self.overrides_period:
             data = data.copy()
             data["period"] = "custom"

@@ -123,7 +123,7 @@ def test_each_report_facet_can_be_removed_alone_and_the_rest_stay(listed, compan
     the other facets and filters kept, and no page cursor carried over."""
     kept = {"department": str(company.marketing.pk)}
     both = listed(**kept, peers="no", thanked="yes", after=5, after_at="2026-06-30")
-    links = {label: without for label, value, without in both.context["facets"]}
+    links = {label: without for field, label, value, without in both.context["facets"]}
     assert set(links) == {"With peers", "Thanked"}
     html = both.content.decode()
     assert 'aria-label="Remove the filter Thanked: Yes"' in html
@@ -131,6 +131,6 @@ def test_each_report_facet_can_be_removed_alone_and_the_rest_stay(listed, compan
         assert f'href="?{without}"'.replace("&", "&amp;") in html
         assert "after" not in without and f"department={company.marketing.pk}" in without
     no_thanks = listed(**dict(pair.split("=") for pair in links["Thanked"].split("&")))
-    assert [label for label, *_ in no_thanks.context["facets"]] == ["With peers"]
+    assert [label for _, label, *_ in no_thanks.context["facets"]] == ["With peers"]
     assert listed_ids(no_thanks) == listed_ids(listed(**kept, peers="no"))
     assert listed_ids(no_thanks) > listed_ids(listed(**kept, peers="no", thanked="yes"))

@@ -186,11 +186,11 @@ def answer_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 def leave(request: HttpRequest, pk: int) -> HttpResponse:
     """A peer steps out; the engagement is no longer theirs to open, so they go home.
     Leaving again (a second tab, a resent form) says so there instead of a 404."""
-    already = Participant.objects.filter(
+    left = Participant.objects.filter(
         engagement_id=pk, employee=current_employee(request), answer=Participant.Answer.LEFT
-    ).first()
-    if already is not None:
-        messages.info(request, f"You had already left “{already.engagement.title}”.")
+    )
+    if (title := left.values_list("engagement__title", flat=True).first()) is not None:
+        messages.info(request, f"You had already left “{title}”.")
         return redirect("engagements:home")
     access = engagement_for(request, pk, action="leave")
     e = access.engagement

@@ -154,7 +154,8 @@ def programme(request: HttpRequest) -> HttpResponse:
     # Each facet a report's link set, with the list's address without it: one removed
     # at a time, the rest of what the figure said kept (Clear removes them all).
     context["facets"] = [
-        (label, value, _without(query, field.name)) for field, label, value in form.active_facets()
+        (field, label, value, _without(query, field.name))
+        for field, label, value in form.active_facets()
     ]
     return render(request, "engagements/programme.html", context)
 
