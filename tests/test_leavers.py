@@ -249,6 +249,19 @@ class TestProposals:
         assert "Daniel Okafor is no longer in the company directory" in page
         assert "or cancel it below" not in page  # a peer cannot cancel
 
+    def test_an_invited_peer_who_left_reads_invitation_closed_not_invited(
+        self, client, protege, mentor, peer
+    ):
+        """Their answer can never come: the proposal's page does not say it may."""
+        engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
+        client.force_login(protege.user)
+        waiting = "peer · invited</span>"
+        assert waiting in client.get(engagement.get_absolute_url()).content.decode()
+        leaves(peer)
+        page = client.get(engagement.get_absolute_url()).content.decode()
+        assert "(left the company)</span> <span" in page
+        assert waiting not in page and "peer · invitation closed</span>" in page
+
     def test_the_lists_say_who_left_and_read_it_with_the_names(self, protege, mentor, admin):
         """My engagements (what needs me and the tables), my history and the programme
         list name someone who left as such: read with the row, not a query a row."""
