@@ -2,11 +2,18 @@
 limited to 2 CPUs on a 64-core host that is 2, not 64 (129 workers would run out of memory).
 The cgroup v2 quota is read from a file, here a temporary one."""
 
+import gc
+import json
 import os
 import runpy
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.services import free_port, wait_for
 
 CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
@@ -56,3 +63,32 @@ def test_workers_are_twice_the_usable_cpus_plus_one_unless_web_concurrency_says(
     assert conf["workers"] == 2 * conf["usable_cpus"]() + 1
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(CONF))["workers"] == 3
+
+
+def test_each_worker_collects_garbage_less_often_with_what_it_loaded_frozen():
+    """gunicorn calls the config's post_worker_init in every worker it starts."""
+    port = free_port()
+    server = subprocess.Popen(
+        [Path(sys.executable).with_name("gunicorn"), "tests.gc_probe:app"]
+        + ["-c", str(CONF), "-b", f"127.0.0.1:{port}", "-w", "1"],
+        cwd=CONF.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def answer():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    return json.load(response)
+            except OSError:
+                return None
+
+        assert wait_for(lambda: answer() is not None)
+        seen = answer()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    first_generation = runpy.run_path(str(CONF))["GC_FIRST_GENERATION"]
+    assert seen["threshold"][0] == first_generation != gc.get_threshold()[0]
+    assert seen["frozen"] > 0
