@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models.functions import Lower
+from django.dispatch import receiver
 from django.utils import timezone
 
+from directory.leaving import leaving
 from directory.models import Employee
 from engagements.models import Program, ProgramEvent
 
@@ -81,13 +84,14 @@ def remove_admin(
 ) -> ProgramEvent:
     with transaction.atomic():
         locked = _locked(program)
-        admins = set(locked.admins.values_list("pk", flat=True))
+        admins = dict(locked.admins.values_list("pk", "is_active"))
         if employee.pk not in admins:
             raise ProgrammeError(f"{employee.full_name} is not an admin of {locked.name}.")
-        if admins == {employee.pk}:
+        # An admin who left the company cannot sign in: they do not keep it running.
+        if not any(here for pk, here in admins.items() if pk != employee.pk):
             raise ProgrammeError(
-                f"{employee.full_name} is the only admin of {locked.name}: a programme keeps "
-                "at least one. Add another admin first."
+                f"{employee.full_name} is the only admin of {locked.name} still in the "
+                "company: a programme keeps at least one. Add another admin first."
             )
         locked.admins.remove(employee)
         return ProgramEvent.objects.create(
@@ -97,3 +101,26 @@ def remove_admin(
             changes={"admin": [_admin_label(employee), None]},
             created_at=now or timezone.now(),
         )
+
+
+@receiver(leaving)
+def keeps_an_admin(sender, active_in_file: dict[str, bool], **kwargs) -> list[tuple[str, str]]:
+    """An import may not mark as having left the last admin of a programme who is still
+    in the company (remove_admin's rule): nobody could sign in to run it."""
+    gone = {email for email, active in active_in_file.items() if not active}
+    leavers = Employee.objects.annotate(address=Lower("email")).filter(address__in=gone)
+    refusals = []
+    for program in Program.objects.filter(admins__in=leavers).distinct().prefetch_related("admins"):
+        admins = {admin.email.lower(): admin for admin in program.admins.all()}
+        if any(active_in_file.get(email, admin.is_active) for email, admin in admins.items()):
+            continue
+        refusals += [
+            (
+                email,
+                f"{admin.full_name} is the last admin of {program.name} still in the company: "
+                "add another admin in the programme's settings first, or take this row out.",
+            )
+            for email, admin in admins.items()
+            if email in gone and admin.is_active
+        ]
+    return refusals

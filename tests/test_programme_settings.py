@@ -326,12 +326,33 @@ def test_removing_someone_who_is_not_an_admin_changes_nothing(admin, outsider, p
 def test_the_last_admin_cannot_be_removed(admin, superuser, program, as_user):
     response = as_user(superuser).post(remove_url(program), {"employee": admin.pk}, follow=True)
     assert (
-        "Not removed: Helen Park is the only admin of Micro-mentoring: a programme keeps at "
-        "least one. Add another admin first."
+        "Not removed: Helen Park is the only admin of Micro-mentoring still in the company: a "
+        "programme keeps at least one. Add another admin first."
     ) in response.content.decode()
     assert list(program.admins.all()) == [admin] and not ProgramEvent.objects.exists()
     with pytest.raises(programme.ProgrammeError):
         programme.remove_admin(program, admin, by=admin)
+
+
+def test_an_admin_who_left_does_not_count_as_the_one_a_programme_keeps(
+    admin, outsider, program, as_user
+):
+    """Who left cannot sign in: the programme would have no admin who can run it."""
+    program.admins.add(outsider)
+    Employee.objects.filter(pk=outsider.pk).update(is_active=False)
+    client = as_user(admin)
+    html = client.get(settings_url(program)).content.decode()
+    assert f'{outsider.full_name} <span class="muted">(left the company)</span>' in html
+    html = client.post(remove_url(program), {"employee": admin.pk}).content.decode()
+    assert "You are the only admin of Micro-mentoring still in the company" in html
+    assert "Yes, remove me" not in html and "can add you back" not in html
+    client.post(remove_url(program), {"employee": admin.pk, "confirm": "on"})
+    assert set(program.admins.all()) == {admin, outsider}
+    with pytest.raises(programme.ProgrammeError, match="still in the company"):
+        programme.remove_admin(program, admin, by=admin)
+    # Who left may be removed: the one still here keeps the programme.
+    programme.remove_admin(program, outsider, by=admin)
+    assert list(program.admins.all()) == [admin]
 
 
 @pytest.mark.django_db(transaction=True)

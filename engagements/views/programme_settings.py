@@ -111,7 +111,9 @@ def remove_admin(request: HttpRequest, pk: int) -> HttpResponse:
     employee = form.cleaned_data["employee"]
     if employee == me and not form.cleaned_data["confirm"]:
         # Removing oneself locks one out of this page: say so, and ask once more.
-        context = {"program": program, "me": me, "others": program.admins.exclude(pk=me.pk).count()}
+        # Only those still in the company can sign in and add one back.
+        others = program.admins.active().exclude(pk=me.pk).count()
+        context = {"program": program, "me": me, "others": others}
         return render(request, "engagements/programme_remove_self.html", context)
     try:
         programme.remove_admin(program, employee, by=me)
