@@ -23,6 +23,7 @@ from directory.import_parsing import (
     Row,
     parse,
 )
+from directory.leaving import check_leaving
 from directory.logins import logins_follow
 from directory.models import Department, Employee, ImportRun, Skill
 from directory.search import analyze, refresh_search_vectors
@@ -41,6 +42,7 @@ def import_employees_csv(data: bytes, progress: Callable[[str], None] = _quiet) 
     # Managers are checked even when some rows are bad, so one pass reports everything.
     progress(f"Checking the managers of {len(rows):,} people")
     check_managers(rows, result)
+    check_leaving(rows, result)
     result.errors.sort(key=lambda error: error[0])
     if result.ok:
         progress(f"Saving {len(rows):,} people")
