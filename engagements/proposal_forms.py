@@ -200,6 +200,17 @@ class ProposalForms:
         self.goals = GoalFormSet(data, prefix="goals")
         self.activities = ActivityFormSet(data, prefix="activities")
         self.form.is_valid()  # the valid fields' cleaned_data drives every redraw
+        # What was valid as bound, kept apart: a rule's message on a field takes it out
+        # of cleaned_data (add_rule_errors), yet the page still shows the mentor and
+        # peers chosen; and a row whose errors are hidden (_hide_errors) would read as
+        # valid, with no value for its bad field: only whole rows count and are saved.
+        self.typed = dict(self.form.cleaned_data)
+        self.whole_rows = {
+            form.prefix
+            for formset in (self.goals, self.activities)
+            for form in formset.forms
+            if form.is_valid()
+        }
 
     def _hide_errors(self) -> None:
         self.form.errors.clear()
@@ -268,7 +279,7 @@ class ProposalForms:
 
     def as_proposal(self) -> ProposalData:
         """What was typed, as a proposal: every valid field (all of them once is_valid)."""
-        c = self.form.cleaned_data
+        c = self.typed
         return ProposalData(
             title=c.get("title", "").strip(),
             mentor=c.get("mentor"),
@@ -277,8 +288,8 @@ class ProposalForms:
             note=c.get("note", "").strip(),
             start_date=c.get("start_date"),
             end_date=c.get("end_date"),
-            goals=[g for f in self.goals.forms if f.is_valid() and (g := f.data_or_none())],
-            activities=[f.as_data() for f in self.activities.forms if f.is_valid()],
+            goals=[g for f in self.goals.forms if self.whole(f) and (g := f.data_or_none())],
+            activities=[f.as_data() for f in self.activities.forms if self.whole(f)],
             peers=list(c.get("peers") or []),
         )
 
@@ -320,7 +331,7 @@ class ProposalForms:
     def _goal_to_fill(self) -> str:
         """Where a goals rule points: the first measure missing beside its goal, else
         the first goal left empty, else the section (too many goals)."""
-        typed = [(form, form.cleaned_data if form.is_valid() else {}) for form in self.goals]
+        typed = [(form, form.cleaned_data if self.whole(form) else {}) for form in self.goals]
         for form, data in typed:
             if data.get("description", "").strip() and not data.get("measure", "").strip():
                 return form["measure"].auto_id
@@ -329,22 +340,25 @@ class ProposalForms:
 
     def budget_minutes(self) -> int:
         """The live total, also while a row is half typed (invalid rows count as 0)."""
-        return budget_minutes(f.as_data() for f in self.activities.forms if f.is_valid())
+        return budget_minutes(f.as_data() for f in self.activities.forms if self.whole(f))
 
     def goal_text(self) -> str:
         """What the goals say (valid, bounded rows only): what suggestions are for."""
         return " ".join(
-            f.cleaned_data.get("description", "") for f in self.goals.forms if f.is_valid()
+            f.cleaned_data.get("description", "") for f in self.goals.forms if self.whole(f)
         )
 
+    def whole(self, row: forms.Form) -> bool:
+        return row.prefix in self.whole_rows
+
     def chosen_ids(self, name: str) -> list[str]:
-        value = self.form.cleaned_data.get(name)
+        value = self.typed.get(name)
         if name == "mentor":
             return [str(value.pk)] if value else []
         return [str(p.pk) for p in value or []]
 
     def _found(self, name: str) -> list[Employee]:
-        text = self.form.cleaned_data.get(name, "").strip()
+        text = self.typed.get(name, "").strip()
         if text and name not in self._searches:  # searched once, for the choices and `unmatched`
             people = Employee.objects.active().exclude(pk=self.me.pk).select_related("department")
             # A name, a title and a department per choice: none of the skills and interests a
@@ -355,11 +369,11 @@ class ProposalForms:
 
     def unmatched(self, name: str) -> str:
         """What was searched for in `name` (mentor_q, peer_q) when it found nobody."""
-        text = self.form.cleaned_data.get(name, "").strip()
+        text = self.typed.get(name, "").strip()
         return text if text and not self._found(name) else ""
 
     def _candidates(self, chosen_field: str, query_field: str) -> list[Employee]:
-        chosen = self.form.cleaned_data.get(chosen_field)
+        chosen = self.typed.get(chosen_field)
         chosen = [chosen] if isinstance(chosen, Employee) else list(chosen or [])
         people = [*chosen, *self._found(query_field)]
         return list({p.pk: p for p in people}.values())

@@ -149,7 +149,7 @@ def suggestions_for(page: ProposalForms, *ranked: str) -> dict:
         return {}
     text = page.goal_text()
     skills = skills_in_text(text)
-    mentor = page.form.cleaned_data.get("mentor")
+    mentor = page.typed.get("mentor")
     found = {"text": text, "skills": skills}
     if "mentors" in ranked:
         mentors = suggest_mentors(page.me, skills, today=page.program.today())
