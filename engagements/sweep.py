@@ -55,9 +55,17 @@ def run(now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def expire_overdue(now: dt.datetime) -> int:
-    """Proposals nobody answered by their deadline (`transitions.expire`, set-based)."""
+    """Proposals nobody answered by their deadline (`transitions.expire`, set-based), and
+    those whose dates went by unanswered (by the programme's date): nothing is left to
+    accept (transitions.accept refuses them), and the protégé hears who else could help."""
     overdue = Engagement.objects.filter(state=State.PROPOSED, expires_at__lt=now)
-    return _close_all(Verb.EXPIRE, overdue, now=now)
+    done = _close_all(Verb.EXPIRE, overdue, now=now)
+    for program in Program.objects.all():
+        past = Engagement.objects.filter(
+            program=program, state=State.PROPOSED, end_date__lt=program.today(now)
+        )
+        done += _close_all(Verb.EXPIRE, past, now=now)
+    return done
 
 
 def close_for_leavers(now: dt.datetime) -> int:

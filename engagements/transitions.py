@@ -172,7 +172,14 @@ def release_load(per_mentor: Counter) -> None:
 def accept(engagement: Engagement, *, by: Employee, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     transition(engagement, Verb.ACCEPT, actor=by, now=now, decided_at=now)
-    # After the state change, so a double-click hears "already accepted", not "full".
+    # After the state change, so a double-click hears "already accepted", not "full"
+    # (either refusal rolls the change back).
+    end = engagement.end_date
+    if end and end < engagement.program.today(now):
+        raise TransitionError(
+            f"Its dates are over: it was to end on {end.day} {end:%b %Y}. Decline it, or "
+            f"ask {engagement.protege.first_name} to propose new dates."
+        )
     _claim_slot(by)
 
 
