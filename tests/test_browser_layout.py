@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from mentorship.demo import DEMO_PASSWORD
@@ -331,3 +332,19 @@ def test_radio_buttons_and_checkboxes_are_big_enough_to_aim_at(open_page, proteg
     page.goto(page.url.split("/engagements/")[0] + reverse("directory:profile_edit"))
     box = page.locator("input[type=checkbox]").first.bounding_box()
     assert box["width"] >= 18 and box["height"] >= 18, box
+
+
+def test_unread_notifications_stand_out_from_read_ones(open_page, protege, mentor):
+    engagement_between(protege, mentor, state="proposed", title="Pricing talk")
+    engagement_between(protege, mentor, state="proposed", title="Budget review")
+    mentor.notifications.filter(engagement__title="Budget review").update(read_at=timezone.now())
+    page = open_page(mentor.email, PASSWORD, reverse("engagements:home"), viewport=LAPTOP)
+    unread = page.locator(".notifications li", has_text="Pricing talk").locator("button")
+    read = page.locator(".notifications li", has_text="Budget review").locator("button")
+
+    def looks(button: Locator) -> list[str]:
+        return button.evaluate(
+            "b => [getComputedStyle(b).fontWeight, getComputedStyle(b, '::before').content]"
+        )
+
+    assert looks(unread) == ["700", '""'] and looks(read) == ["400", "none"]
