@@ -69,6 +69,10 @@ class Rule:
     todo: str = ""  # what "Needs your action" says while it waits for this person
     refusal: str = ""  # said to a person who may not do it
     settles: tuple[str, ...] = ()  # the actor's notifications that asked for this: now read
+    # Everyone's notifications that asked for what this makes impossible (answering a
+    # proposal withdrawn or expired, an invitation to one closed): now read, so no badge
+    # counts a question nobody can answer any more.
+    closes: tuple[str, ...] = ()
     # Done by several people, each telling once: two peers answering are two messages
     # (a notification is once per engagement, kind, recipient and occasion).
     once_per_actor: bool = False
@@ -87,6 +91,8 @@ def _rule(states, by, **kwargs) -> Rule:
 
 
 P, M = Role.PROTEGE, Role.MENTOR
+INVITATION = (Kind.PEER_INVITED, Kind.REMIND_INVITATION)
+UNANSWERED = (Kind.PROPOSAL_RECEIVED, Kind.REMIND_UNANSWERED, *INVITATION)
 RULES: dict[Verb, Rule] = {
     Verb.EDIT: _rule(
         [State.DRAFT],
@@ -123,6 +129,7 @@ RULES: dict[Verb, Rule] = {
         tells=((Audience.PROTEGE, Kind.DECLINED), (Audience.INVITED_PEERS, Kind.DECLINED)),
         refusal="Only the mentor can decline this proposal.",
         settles=(Kind.PROPOSAL_RECEIVED, Kind.REMIND_UNANSWERED),
+        closes=INVITATION,
     ),
     Verb.WITHDRAW: _rule(
         [State.PROPOSED],
@@ -130,6 +137,7 @@ RULES: dict[Verb, Rule] = {
         to=State.WITHDRAWN,
         tells=((Audience.MENTOR, Kind.WITHDRAWN), (Audience.INVITED_PEERS, Kind.WITHDRAWN)),
         refusal="Only the protégé can withdraw a proposal.",
+        closes=UNANSWERED,
     ),
     Verb.EXPIRE: _rule(
         [State.PROPOSED],
@@ -137,6 +145,7 @@ RULES: dict[Verb, Rule] = {
         to=State.EXPIRED,
         tells=((Audience.PROTEGE, Kind.EXPIRED), (Audience.INVITED_PEERS, Kind.EXPIRED)),
         refusal="A proposal expires by itself when nobody answers in time.",
+        closes=UNANSWERED,
     ),
     Verb.COMPLETE: _rule(
         [State.ACTIVE],
@@ -148,6 +157,7 @@ RULES: dict[Verb, Rule] = {
             (Audience.JOINED_PEERS, Kind.COMPLETED),
         ),
         refusal="An engagement completes by itself on its agreed end date.",
+        closes=INVITATION,
     ),
     Verb.CANCEL: _rule(
         [State.ACTIVE],
@@ -159,6 +169,7 @@ RULES: dict[Verb, Rule] = {
             (Audience.JOINED_PEERS, Kind.CANCELLED),
         ),
         refusal="Only the protégé or the mentor can cancel.",
+        closes=INVITATION,
     ),
     Verb.ANSWER_INVITATION: _rule(
         [State.PROPOSED, State.ACTIVE],

@@ -27,7 +27,7 @@ from django.utils import timezone
 from engagements import delivery
 from engagements.models import Engagement, Event, Notification, Participant, Program
 from engagements.rules import RULES, Audience, Verb, audience
-from engagements.transitions import queue, release_load
+from engagements.transitions import close_questions, queue, release_load
 
 log = logging.getLogger(__name__)
 State = Engagement.State
@@ -137,6 +137,7 @@ def _close_batch(
     )
     for whom, kind in rule.tells:
         queue(audience(rows, whom), kind, now=now)
+    close_questions(ids, verb, now=now)
     if release_slots:
         release_load(Counter(mentor for _, _, mentor in rows))
     return len(rows)

@@ -98,6 +98,15 @@ def tell(engagement: Engagement, verb: Verb, *, actor: Employee | None, now: dt.
             kind__in=RULES[verb].settles,
             read_at__isnull=True,
         ).update(read_at=now)
+    close_questions([engagement.pk], verb, now=now)
+
+
+def close_questions(engagement_ids: list[int], verb: Verb, *, now: dt.datetime) -> None:
+    """What RULES[verb] makes impossible to answer reads as done, for everyone."""
+    if RULES[verb].closes:
+        Notification.objects.filter(
+            engagement_id__in=engagement_ids, kind__in=RULES[verb].closes, read_at__isnull=True
+        ).update(read_at=now)
 
 
 def queue(
