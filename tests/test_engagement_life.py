@@ -286,6 +286,23 @@ class TestMyEngagements:
         notification.refresh_from_db()
         assert notification.read_at is None
 
+    def test_a_notification_of_an_engagement_no_longer_mine_says_so_instead_of_a_404(
+        self, protege, mentor, peer, as_user
+    ):
+        """A peer who joined, heard it was accepted, then left: the feed still lists it."""
+        engagement = engagement_between(protege, mentor, state="proposed", peers=[peer])
+        transitions.answer_invitation(engagement, by=peer, join=True)
+        transitions.accept(engagement, by=mentor)
+        transitions.leave(engagement, by=peer)
+        notification = Notification.objects.filter(recipient=peer).latest("pk")
+        url = reverse("engagements:notification", args=[notification.pk])
+        response = as_user(peer).post(url, follow=True)
+        assert response.redirect_chain == [(reverse("engagements:home"), 302)]
+        html = response.content.decode()
+        assert "You are no longer in “Negotiating agency contracts”" in html
+        notification.refresh_from_db()
+        assert notification.read_at is not None
+
     def test_the_protege_profile_counts_micro_mentors_of_the_last_year(
         self, protege, mentor, as_user
     ):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -16,7 +17,7 @@ from directory.compiled import Compiled, shown_only
 from directory.http import form_action
 from directory.logins import current_employee
 from directory.models import Employee
-from engagements.access import programme_admin_required, programmes_run_by
+from engagements.access import engagement_for, programme_admin_required, programmes_run_by
 from engagements.forms import ProgrammeFilterForm
 from engagements.models import Engagement, Notification, Participant
 from engagements.paging import (
@@ -122,6 +123,13 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification.objects.for_person(me), pk=pk)
     if request.method == "POST":
         Notification.objects.filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
+    try:
+        engagement_for(request, notification.engagement_id)
+    except Http404:
+        # A peer who declined the invitation, or joined and left: it is no longer theirs.
+        title = notification.engagement.title
+        messages.info(request, f"You are no longer in “{title}”, so it does not open for you.")
+        return redirect("engagements:home")
     return redirect(notification.engagement)
 
 
