@@ -56,7 +56,12 @@ class NamedChoiceField(forms.ModelChoiceField):
 
 
 class DirectorySearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "At most 100 characters: try a word or two."},
+    )
     skill = NamedChoiceField(
         Skill.objects.all(), required=False, to_field_name="slug", empty_label="Any skill"
     )
@@ -82,7 +87,18 @@ class DirectorySearchForm(forms.Form):
         # list (so never queries it); the full page renders and validates it.
         self.fields["location"].choices = once
 
+    @property
+    def searched(self) -> str:
+        """What the list was searched for: "" for none, or for a search refused."""
+        return getattr(self, "cleaned_data", {}).get("q", "")
+
+    def not_applied(self) -> list[tuple[str, str]]:
+        """(label, message) of each filter given but refused: the list ignores it and
+        applies the others (never everyone under a heading that names the search)."""
+        return [(field.label, " ".join(field.errors)) for field in self if field.errors]
+
     def filter(self, qs):
+        """The people matching every valid filter (`cleaned_data` holds just those)."""
         data = self.cleaned_data
         if data.get("skill"):
             qs = qs.filter(skills=data["skill"])

@@ -272,3 +272,20 @@ def test_the_migration_gives_every_existing_employee_a_name_vector():
     executor = MigrationExecutor(connection)  # then up to the latest again
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert Employee.objects.values_list("name_vector", flat=True).get(pk=pk) == "'jon':1 'smith':2"
+
+
+def test_a_refused_filter_is_named_and_the_valid_ones_still_apply(company, protege, as_user):
+    """A crafted address (a place nobody works in, a search too long) never shows everyone
+    under a heading that names the search."""
+    client = as_user(protege)
+    html = client.get(reverse("directory:index"), {"q": "python", "location": "Mars"})
+    html = html.content.decode()
+    assert "Not applied: the list below ignores this and applies every other filter." in html
+    assert "Location: Select a valid choice. Mars is not one of the available choices." in html
+    assert "3 people for “python”" in html  # John, Ada and Ben (his bio): the search applied
+    assert "Maria Garcia" not in html
+
+    html = client.get(reverse("directory:index"), {"q": "x" * 101, "location": "Berlin"})
+    html = html.content.decode()
+    assert "Search: At most 100 characters: try a word or two." in html
+    assert "1 person</span>" in html and "Ada Kowalski" in html and " for “" not in html

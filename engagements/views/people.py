@@ -37,7 +37,8 @@ def directory(request: HttpRequest) -> HttpResponse:
     today = Program.default().today()  # the programme's date: who can mentor now
     form = DirectorySearchForm(request.GET or None, today=today)
     employees = Employee.objects.active().for_listing()
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
+        form.is_valid()  # each valid filter applies; one refused is named on the page
         employees = form.filter(employees)
     page = RankedPaginator(employees, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
