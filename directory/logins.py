@@ -2,11 +2,14 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest
 
 from directory.compiled import Compiled
@@ -18,6 +21,16 @@ from directory.search import refresh_search_vectors
 _PERSON_OF_LOGIN = Compiled(
     lambda user_id: Employee.objects.select_related("department").filter(user_id=user_id)
 )
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL)
+def one_case_of_address(sender, instance, **kwargs) -> None:
+    """A login's address in lower case, however it was typed: allauth finds a login by
+    the lowercased address, exactly, so one made with capitals (`createsuperuser` keeps
+    the case of the part before the @: It.Admin@example.com) could never sign in nor
+    reset its password. Directory entries are stored lowercased too (the import)."""
+    if instance.email:
+        instance.email = instance.email.lower()
 
 
 def link_or_create_employee(user: AbstractBaseUser) -> Employee | None:
