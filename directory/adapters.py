@@ -19,20 +19,27 @@ logger = structlog.get_logger(__name__)
 # In the session when an account email (a confirmation link, a password reset) could not
 # be sent: the page that would say "check your email" says so instead, once.
 MAIL_NOT_SENT = "account_mail_not_sent"
+UNKNOWN_ACCOUNT = "account/email/unknown_account"
+RESET = "account/email/password_reset_key"
+
+
+def in_directory(email: str) -> bool | None:
+    """Whether the directory has this address as someone here (True), someone who left
+    (False), or not at all (None)."""
+    known = Employee.objects.filter(email__iexact=email.strip()).values_list("is_active")
+    match list(known):
+        case [(active,)]:
+            return active
+    return None
 
 
 def email_may_sign_up(email: str) -> bool:
     """Imported employees, and anyone at one of the company's domains, unless the
     directory says they left (active = no)."""
-    email = email.strip().lower()
-    domain = email.rpartition("@")[2]
-    known = Employee.objects.filter(email__iexact=email).values_list("is_active", flat=True)
-    match list(known):
-        case [False]:
-            return False
-        case [True]:
-            return True
-    return domain in settings.COMPANY_DOMAINS
+    here = in_directory(email)
+    if here is not None:
+        return here
+    return email.strip().lower().rpartition("@")[2] in settings.COMPANY_DOMAINS
 
 
 def client_address(
@@ -86,7 +93,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context_: dict) -> None:
         """allauth sends its emails during the request. A mail server that is down or
         refuses is not a 500 (the account is saved; a new link can be asked for): it is
-        logged, and the page says the email did not go."""
+        logged, and the page says the email did not go.
+
+        A password reset's mail goes to no one who left (their mailbox may be someone
+        else's now), and "no account with this address" only to an address that may
+        sign up: not the company's mail server writing to anyone on the internet whose
+        address was typed in. The page answers alike whatever happened."""
+        if (template_prefix == UNKNOWN_ACCOUNT and not email_may_sign_up(email)) or (
+            template_prefix == RESET and in_directory(email) is False
+        ):
+            logger.info("account_mail_withheld", template=template_prefix)
+            return
         try:
             super().send_mail(template_prefix, email, context_)
         except (smtplib.SMTPException, OSError) as error:

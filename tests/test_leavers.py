@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialLogin
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.db import connection
 from django.forms.models import model_to_dict
 from django.test import Client
@@ -133,10 +134,16 @@ class TestSigningIn:
     def test_a_password_reset_answers_alike_for_anyone(self, client, mentor, protege):
         # Whether an address is a leaver's, a stranger's or a colleague's is not told.
         leaves(mentor)
-        for email in (mentor.email, "someone@gmail.com", protege.email):
+        for email in (mentor.email, "someone@gmail.com", protege.email, "new.hire@example.com"):
             response = client.post(reverse("account_reset_password"), {"email": email})
             assert response.status_code == 302, email
             assert response["Location"] == reverse("account_reset_password_done")
+        # Mail goes to the colleague (a link) and to one who may sign up ("no account yet"),
+        # never to the internet at large, nor to whoever left.
+        assert sorted(to for m in mail.outbox for to in m.to) == [
+            "new.hire@example.com",
+            protege.email,
+        ]
 
     def test_only_a_company_address_can_be_added_to_an_account(self, client, protege):
         client.force_login(protege.user)
