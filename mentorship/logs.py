@@ -92,6 +92,9 @@ def structured_logging(log_format: str, level: str) -> dict:
         # second line for every 4xx or 5xx, with the path: request_failed says it all.
         "loggers": {
             "django.request": {"level": "CRITICAL"},
+            # A wrong Host (scanners at the server's address) is a 400 and the request's
+            # own line, not an error with a traceback for the alerting to page someone.
+            "django.security.DisallowedHost": {"level": "CRITICAL"},
             **(QUIET_FOR_PEOPLE if log_format == "console" else {}),
         },
     }

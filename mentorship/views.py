@@ -64,7 +64,10 @@ def _database() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
-        return f"database: {error}".strip()
+        # The driver's words name the host, port and database: for the log, not for
+        # whoever asks this unauthenticated URL.
+        logger.error("database_unavailable", error=str(error).strip())
+        return "database: unavailable (the log says why)"
     return ""
 
 

@@ -17,6 +17,7 @@ from celery import current_app
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.utils import ConnectionHandler
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -160,6 +161,29 @@ def test_readyz_says_so_when_a_migration_is_not_applied(client, monkeypatch):
     response = client.get(reverse("readyz"))
     assert response.status_code == 503
     assert response.content == b"migrations: 1 not applied (run manage.py migrate)"
+
+
+def test_readyz_says_the_database_is_down_without_naming_where_it_is(client, caplog, monkeypatch):
+    """Anyone may ask /readyz: the driver's message (host, port, database) goes to the
+    log only. A real connection attempt, to a database that does not exist."""
+    elsewhere = ConnectionHandler(
+        {"default": {**settings.DATABASES["default"], "NAME": "mentorship_does_not_exist"}}
+    )["default"]
+    monkeypatch.setattr(views, "connection", elsewhere)
+    try:
+        response = client.get(reverse("readyz"))
+    finally:
+        elsewhere.close()
+    assert response.status_code == 503
+    assert response.content == b"database: unavailable (the log says why)"
+    [logged] = [r.msg for r in caplog.records if "database_unavailable" in str(r.msg)]
+    assert "mentorship_does_not_exist" in logged["error"]
+
+
+def test_a_wrong_host_is_a_400_not_an_error_with_a_traceback(client, caplog):
+    response = client.get(reverse("healthz"), HTTP_HOST="evil.example.net")
+    assert response.status_code == 400
+    assert not [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
 
 
 def test_readyz_stays_ready_when_redis_is_unreachable(client, monkeypatch):
