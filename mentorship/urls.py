@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from engagements.urls import directory_urlpatterns
-from mentorship.views import csp_report, health, healthz, readyz
+from mentorship.views import company_sign_in, csp_report, health, healthz, readyz
 
 # The admin signs in through allauth's login, so two-factor and the rate limits apply
 # there too; the admin's own password-only form is never shown.
@@ -17,6 +17,8 @@ urlpatterns = [
     path("directory/", include((directory_urlpatterns, "directory"))),
     path("engagements/", include("engagements.urls")),
     path("reports/", include("reports.urls")),
+    # Before allauth's own route to the same address, which a provider down made a 500.
+    path("accounts/oidc/<str:provider_id>/login/", company_sign_in),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

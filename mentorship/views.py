@@ -5,6 +5,7 @@ import json
 
 import structlog
 from allauth.core import ratelimit
+from allauth.socialaccount.providers.openid_connect import views as openid_connect
 from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
@@ -140,3 +141,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         response["HX-Reswap"] = "afterbegin show:#main:top"
         return response
     return render(request, "403_csrf.html", status=403)
+
+
+@login_not_required
+def company_sign_in(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """allauth's start of single sign-on, which first reads the provider's OpenID
+    configuration: a provider that is down, unreachable or misnamed in OIDC_SERVER_URL
+    raised out of it (a 500 for everyone who clicked). The page says so and offers the
+    password instead; the log says why. (Its callback handles the same itself.)"""
+    try:
+        return openid_connect.login(request, provider_id)
+    except OSError as error:  # requests' errors are OSErrors
+        logger.error("company_sign_in_unavailable", error=str(error))
+        context = {"provider_down": True}
+        return render(request, "socialaccount/authentication_error.html", context, status=503)

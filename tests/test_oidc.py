@@ -204,3 +204,26 @@ def test_single_sign_on_is_configured_from_the_environment():
     }
     # The sign-in form's POST is redirected to the provider: form-action allows its origin.
     assert form_action == ["'self'", "https://sso.acme.example"]
+
+
+def test_a_provider_that_does_not_answer_is_a_page_offering_the_password(client, settings):
+    """OIDC_SERVER_URL pointing where nothing listens (a provider down, a typo)."""
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "company",
+                    "name": "Acme sign-in",
+                    "client_id": "mentoring",
+                    "secret": "mentoring-secret",
+                    "settings": {"server_url": f"http://127.0.0.1:{services.free_port()}/"},
+                }
+            ]
+        }
+    }
+    url = reverse("openid_connect_login", kwargs={"provider_id": "company"})
+    response = client.post(url)
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Company sign-in is not answering right now" in html
+    assert f'href="{reverse("account_login")}"' in html
