@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -60,7 +61,7 @@ def run_import(run_id: int, *, now=None) -> None:
     """Import a stored file (the background task calls this). Claimed with a conditional
     UPDATE, so a repeated task does nothing; the report is kept on the run."""
     claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
-        status=ImportRun.Status.RUNNING, progress="Starting"
+        status=ImportRun.Status.RUNNING, progress="Starting", started_at=timezone.now()
     )
     if not claimed:
         return
@@ -80,6 +81,18 @@ def run_import(run_id: int, *, now=None) -> None:
         errors=[list(error) for error in result.errors],
         data=b"",
         finished_at=now or timezone.now(),
+    )
+
+
+def stop_abandoned(*, started_before) -> int:
+    """Runs a worker claimed and never finished: it was killed (out of memory, a deploy,
+    its time limit) inside the import's one transaction, so nothing was saved. Said so,
+    and the stored file dropped, instead of "Importing" for ever."""
+    abandoned = ImportRun.objects.filter(status=ImportRun.Status.RUNNING).filter(
+        Q(started_at__lt=started_before) | Q(started_at=None, created_at__lt=started_before)
+    )
+    return abandoned.update(
+        status=ImportRun.Status.STOPPED, progress="", data=b"", finished_at=timezone.now()
     )
 
 

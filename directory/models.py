@@ -346,6 +346,7 @@ class ImportRun(models.Model):
         RUNNING = "running", "Importing"
         DONE = "done", "Imported"
         REFUSED = "refused", "Refused: nothing imported"
+        STOPPED = "stopped", "Stopped: nothing imported"
 
     filename = models.CharField(max_length=200, blank=True)
     data = models.BinaryField(editable=False)  # the file; emptied once imported
@@ -361,6 +362,7 @@ class ImportRun(models.Model):
     # ImportResult.summary: the counts, and whom and what the import created or moved.
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # claimed by a worker
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -368,4 +370,4 @@ class ImportRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.REFUSED)
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.STOPPED)
