@@ -345,6 +345,15 @@ class TestEmailLinks:
         assert "Already answered" in replay.content.decode()
         assert Event.objects.filter(verb="accept").count() == 1
 
+    def test_a_link_to_a_proposal_withdrawn_before_the_answer_says_so(
+        self, protege, mentor, as_user
+    ):
+        engagement = engagement_between(protege, mentor, state="proposed")
+        transitions.withdraw(engagement, by=protege)
+        html = as_user(mentor).get(self.url(engagement)).content.decode()
+        assert "No longer waiting for you" in html and "was withdrawn before you answered" in html
+        assert "Already answered" not in html and "done its job" not in html
+
     def test_decline_from_email_uses_the_preset_message(self, protege, mentor, as_user):
         engagement = engagement_between(protege, mentor, state="proposed")
         client = as_user(mentor)
@@ -542,3 +551,24 @@ def test_the_colleagues_offered_are_the_most_alike_who_have_room_not_the_first_b
     names = [e.full_name for e in mentor_options(mentor).people]
     # Both skills first, then the most room, then by name; nobody full, away or unrelated.
     assert names == ["Abby Able", "Zara Both", "Yusuf Roomy", "Aaron Alone"]
+
+
+def test_recently_answered_lists_what_the_mentor_answered_not_what_went_away(
+    protege, mentor, as_user
+):
+    for title, state in [("Answered yes", "active"), ("Answered no", "declined")]:
+        engagement_between(protege, mentor, state=state, title=title)
+    gone = engagement_between(protege, mentor, state="proposed", title="Withdrawn one")
+    transitions.withdraw(gone, by=protege)
+    html = as_user(mentor).get(INBOX).content.decode()
+    recent = html[html.index('id="recent"') :]
+    assert "Answered yes" in recent and "Answered no" in recent
+    assert "Withdrawn one" not in recent
+
+
+def test_an_expired_proposal_tells_only_the_protege_to_try_someone_else(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor, state="proposed")
+    transitions.expire(engagement)
+    try_else = "Try someone else"
+    assert try_else in as_user(protege).get(engagement.get_absolute_url()).content.decode()
+    assert try_else not in as_user(mentor).get(engagement.get_absolute_url()).content.decode()

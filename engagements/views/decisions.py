@@ -40,8 +40,9 @@ _WAITING = Compiled(
 )
 _RECENTLY_ANSWERED = Compiled(
     lambda mentor: (
+        # What the mentor answered: not what was withdrawn or expired before they did.
         Engagement.objects.for_mentor(mentor)
-        .exclude(state__in=[Engagement.State.DRAFT, Engagement.State.PROPOSED])
+        .filter(decided_at__isnull=False)
         .select_related("protege")
         .defer(*shown_only("protege", Employee, "full_name"))
         .order_by("-decided_at", "-pk")[:10]
