@@ -112,17 +112,32 @@ def _simple(
     return build
 
 
-def proposal_received(n: Notification) -> EmailMultiAlternatives:
-    """To the mentor, with the signed one-click links (each opens a page; only its button
-    acts)."""
+def _decision(n: Notification) -> dict:
+    """What a mentor decides from: the whole ask (dates, time, role, peers, goals with
+    their measures, the answer-by date) and the signed one-click links (each opens a
+    page; only its button acts). Three queries on top of the row's own."""
     e = n.engagement
-    ctx = {
+    return {
         **_context(n),
+        "goals": list(e.goals.all()),
+        "activities": list(e.activities.all()),
+        "peers": [p.employee for p in e.participants.select_related("employee")],
         "accept_url": absolute(reverse("engagements:decide", args=[make_token(e, "accept")])),
         "decline_url": absolute(reverse("engagements:decide", args=[make_token(e, "decline")])),
         "inbox_url": absolute(reverse("engagements:inbox")),
     }
-    return make_message("proposal-received", n.recipient, ctx, msgid=message_id(n))
+
+
+def proposal_received(n: Notification) -> EmailMultiAlternatives:
+    """To the mentor: enough of the proposal to answer from the email alone."""
+    return make_message("proposal-received", n.recipient, _decision(n), msgid=message_id(n))
+
+
+def remind_unanswered(n: Notification) -> EmailMultiAlternatives:
+    """The same ask again, with the same one-click links, before the proposal expires."""
+    return make_message(
+        "remind-unanswered", n.recipient, _decision(n), msgid=message_id(n), reminder=True
+    )
 
 
 def peer_invited(n: Notification) -> EmailMultiAlternatives:
@@ -213,7 +228,6 @@ cancelled = _simple("cancelled")
 completed = _simple("completed")
 thanked = _simple("thanked")
 advised = _simple("advised")
-remind_unanswered = _simple("remind-unanswered", reminder=True)
 remind_ending = _simple("remind-ending", reminder=True)
 remind_wrapup = _simple("remind-wrapup", reminder=True)
 remind_invitation = _simple("remind-invitation", reminder=True)

@@ -1,13 +1,14 @@
 """What the emails say and carry: one-click links for the addressed mentor only, a
 calendar entry that parses, List-Unsubscribe on reminders and never on decisions."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.core import mail
 from icalendar import Calendar
 
-from engagements import emails, transitions
+from engagements import emails, sweep, transitions
 from engagements.models import Engagement, Notification, NotificationPreference
 from tests.factories import EmployeeFactory, engagement_between
 
@@ -49,6 +50,32 @@ def test_the_proposal_email_has_one_click_links_for_the_addressed_mentor_only(
     engagement.refresh_from_db()
     assert engagement.state == Engagement.State.ACTIVE
     assert "List-Unsubscribe" not in message.extra_headers
+
+
+def test_the_mentor_answers_from_the_email_alone_and_the_reminder_asks_the_same(
+    protege, mentor, peer, settings
+):
+    engagement = engagement_between(
+        protege, mentor, state="proposed", peers=[peer], goals=2, activities=((2, 60), (1, 90))
+    )
+    sweep_time = engagement.proposed_at + dt.timedelta(
+        days=engagement.program.remind_unanswered_after_days, hours=1
+    )
+    sweep.remind(sweep_time)
+    dates = f"{engagement.start_date:%-d %B} to {engagement.end_date:%-d %B %Y}"
+    for kind in (Kind.PROPOSAL_RECEIVED, Kind.REMIND_UNANSWERED):
+        message = email_for(kind, mentor)
+        for body in (message.body, message.alternatives[0][0]):
+            assert f"Dates: {dates}" in body, kind
+            assert "Time asked: 3 h 30 min in all" in body
+            assert "2 × Discussion of 60 min" in body and "1 × Discussion of 90 min" in body
+            assert "Their role: Shadowing the mentor (Prepare the pricing" in body
+            assert "Peers invited: Tom Becker" in body
+            assert "Goal 2" in body and "Measure 2" in body
+            assert "Answer by " in body and "when the proposal expires" in body
+        assert link(message, "Accept").startswith(settings.SITE_URL + "/engagements/decide/")
+        assert link(message, "Decline").startswith(settings.SITE_URL + "/engagements/decide/")
+    assert "&amp;" not in email_for(Kind.PROPOSAL_RECEIVED, mentor).body  # plain text
 
 
 def test_the_accepted_email_carries_a_calendar_entry_that_parses(protege, mentor):
