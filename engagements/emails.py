@@ -184,10 +184,13 @@ def calendar(engagement: Engagement) -> bytes:
     cal = Calendar()
     cal.add("prodid", f"-//{settings.SITE_NAME}//engagements//EN")
     cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")  # an entry to keep, not a meeting request to answer
     event = CalendarEvent()
     event.add("uid", f"engagement-{engagement.pk}@{site_host()}")
     event.add("dtstamp", timezone.now())
     event.add("summary", f"Mentoring: {engagement.title}")
+    # Weeks of all-day span: shown, never "busy" (which would block every day in it).
+    event.add("transp", "TRANSPARENT")
     if engagement.start_date:
         event.add("dtstart", engagement.start_date)
     if engagement.end_date:

@@ -55,6 +55,7 @@ urlpatterns = [
     path("<int:pk>/follow-on/", proposals.follow_on, name="follow_on"),
     path("<int:pk>/accept/", decisions.accept, name="accept"),
     path("<int:pk>/decline/", decisions.decline, name="decline"),
+    path("<int:pk>/calendar.ics", engagement.calendar, name="calendar"),
     path("<int:pk>/meetings/", engagement.log_meeting, name="log_meeting"),
     path("<int:pk>/meetings/delete/", engagement.delete_meeting, name="delete_meeting"),
     path("<int:pk>/invitation/", engagement.answer_invitation, name="answer_invitation"),

@@ -5,6 +5,7 @@ message, and the proposal form works with JavaScript switched off."""
 import datetime as dt
 import re
 import zoneinfo
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -187,6 +188,12 @@ def test_a_logged_meeting_moves_the_budget_bar(browser_as, mentor, protege, prog
     expect(caption).to_contain_text("1 h 30 min used of 4 h")
     assert_page_was_not_reloaded(page)
     assert list(engagement.meetings.values_list("minutes", flat=True)) == [90]
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Add to calendar").click()
+    assert download.value.suggested_filename == f"engagement-{engagement.pk}.ics"
+    assert b"BEGIN:VEVENT" in Path(download.value.path()).read_bytes()
+    assert_page_was_not_reloaded(page)
 
 
 def test_a_declined_proposal_shows_the_mentors_preset_message_to_the_protege(

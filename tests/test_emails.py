@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from icalendar import Calendar
 
 from engagements import emails, sweep, transitions
@@ -88,7 +89,33 @@ def test_the_accepted_email_carries_a_calendar_entry_that_parses(protege, mentor
     assert (event.decoded("dtend") - engagement.end_date).days == 1  # exclusive end
     assert engagement.title in str(event["summary"])
     assert "2 × Discussion of 60 min" in str(event["description"])
+    assert str(event["transp"]) == "TRANSPARENT"  # weeks of all-day span, never "busy"
+    assert str(Calendar.from_ical(content)["method"]) == "PUBLISH"
     assert "List-Unsubscribe" not in message.extra_headers
+
+
+def test_everyone_in_a_running_engagement_can_add_it_to_their_calendar(
+    protege, mentor, peer, outsider, admin, as_user
+):
+    """The mentor accepted without an email; a peer may join after it went out."""
+    engagement = engagement_between(protege, mentor, peers=[peer])
+    url = reverse("engagements:calendar", args=[engagement.pk])
+    for person in (protege, mentor, peer):
+        client = as_user(person)
+        assert f'href="{url}" download>Add to calendar</a>' in (
+            client.get(engagement.get_absolute_url()).content.decode()
+        )
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "text/calendar"
+        [event] = Calendar.from_ical(response.content).walk("VEVENT")
+        assert event.decoded("dtstart") == engagement.start_date
+    for person in (outsider, admin):  # not in it: no entry, as no page
+        assert as_user(person).get(url).status_code == 404
+    transitions.cancel(engagement, by=mentor, reason="Reorganisation")
+    assert as_user(protege).get(url).status_code == 404
+    assert "Add to calendar" not in (
+        as_user(protege).get(engagement.get_absolute_url()).content.decode()
+    )
 
 
 def test_reminders_carry_one_click_unsubscribe_and_decisions_do_not(protege, mentor):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -11,7 +11,7 @@ from directory.compiled import Compiled, fits, shown_only
 from directory.http import form_action
 from directory.logins import current_employee
 from directory.models import Employee
-from engagements import meetings, proposals, transitions
+from engagements import emails, meetings, proposals, transitions
 from engagements.access import Access, engagement_for
 from engagements.forms import AdviceForm, CancelForm, MeetingForm, ThankYouForm
 from engagements.matching import others_who_could_help
@@ -48,6 +48,18 @@ _MEETINGS = Compiled(
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk)
     return render_detail(request, access)
+
+
+def calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The engagement as a calendar entry, for the people in it while it runs: the
+    mentor accepts without an email (the one who acts is not told), and a peer may join
+    after the accepted email went out; the protégé gets the same file attached to it."""
+    access = engagement_for(request, pk)
+    if not access.sees_private_notes or access.engagement.state != Engagement.State.ACTIVE:
+        raise Http404("No calendar entry for this engagement.")
+    response = HttpResponse(emails.calendar(access.engagement), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="engagement-{pk}.ics"'
+    return response
 
 
 def render_detail(
