@@ -56,6 +56,7 @@ def test_a_running_engagement_offers_today_and_one_past_its_end_its_last_day(
     assert over.end_date < today
     panel = time_panel(as_user(mentor).get(over.get_absolute_url()).content.decode())
     assert f'value="{over.end_date.isoformat()}"' in panel
+    assert f"left · ended {over.end_date.day} {over.end_date:%b}, closing shortly</p>" in panel
 
 
 @time_machine.travel(NOW, tick=False)
