@@ -292,8 +292,24 @@ FOLLOW_ON = "Follow-on: "
 def start_follow_on(
     engagement: Engagement, *, by: Employee, now: dt.datetime | None = None
 ) -> Engagement:
-    """A new draft prefilled from the old engagement; proposed like any other."""
+    """A new draft prefilled from the old engagement; proposed like any other. One at a
+    time: asked again (a second tab, a double click) while it is still a draft, it is
+    that draft, as left (`follow_on_draft`)."""
     authorise(Verb.FOLLOW_ON, engagement, by)
+    with transaction.atomic():
+        # The old engagement's row lock puts two requests at once one after the other.
+        Engagement.objects.select_for_update().filter(pk=engagement.pk).first()
+        if (draft := follow_on_draft(engagement, by=by)) is not None:
+            return draft
+        return _new_follow_on(engagement, by=by, now=now)
+
+
+def follow_on_draft(engagement: Engagement, *, by: Employee) -> Engagement | None:
+    drafts = Engagement.objects.filter(follows=engagement, protege=by, state=State.DRAFT)
+    return drafts.order_by("pk").first()
+
+
+def _new_follow_on(engagement: Engagement, *, by: Employee, now: dt.datetime | None) -> Engagement:
     data = ProposalData.of(engagement)
     # One "Follow-on: " however long the chain: a follow-on of a follow-on is not
     # "Follow-on: Follow-on: ...".

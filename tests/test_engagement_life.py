@@ -360,3 +360,22 @@ def test_a_follow_on_of_a_follow_on_is_titled_once(protege, mentor):
     meetings.thank_mentor(old, by=protege, outcomes=outcomes, thank_you="Thank you!")
     draft = proposals.start_follow_on(old, by=protege)
     assert draft.title == "Follow-on: Pricing"
+
+
+def test_asking_for_a_follow_on_twice_opens_the_same_draft(protege, mentor, as_user):
+    """A second tab or a double click: one draft, as it was left."""
+    old = engagement_between(protege, mentor, state="completed", title="Pricing")
+    outcomes = {g.pk: "met" for g in old.goals.all()}
+    meetings.thank_mentor(old, by=protege, outcomes=outcomes, thank_you="Thank you!")
+    client = as_user(protege)
+    url = reverse("engagements:follow_on", args=[old.pk])
+    first = client.post(url, follow=True)
+    assert "A follow-on draft, prefilled from the last engagement." in first.content.decode()
+    again = client.post(url, follow=True)
+    assert again.redirect_chain == first.redirect_chain
+    assert "Your follow-on draft, as you left it." in again.content.decode()
+    assert Engagement.objects.filter(follows=old).count() == 1
+    # Once proposed, a new follow-on is a new draft.
+    Engagement.objects.filter(follows=old).update(state="proposed")
+    client.post(url)
+    assert Engagement.objects.filter(follows=old).count() == 2
