@@ -25,7 +25,8 @@ run: $(VENV)/.installed
 
 # Production without Docker: gunicorn (workers from the core count), a Celery worker and
 # exactly one beat, from the Procfile (honcho), on DATABASE_URL and REDIS_URL. Settings come
-# from the environment (README: Production); without a strong SECRET_KEY it refuses to start.
+# from the environment (README: Production); without a strong SECRET_KEY, or without an
+# EMAIL_HOST (its migrate step runs the checks: mentorship.E003), it refuses to start.
 # No "12:00:00 web.1 | " prefix, so each log line is one JSON document: the lines name their
 # process themselves ("process": "web.1", mentorship/logs.py).
 serve: export DEBUG ?= false

@@ -5,6 +5,11 @@ production started with only DATABASE_URL, REDIS_URL and SECRET_KEY runs, and ru
 wrong. Errors where the site cannot work for its people (nobody can reach it by its
 name, no link in an email leads anywhere, no email leaves); warnings where it works, but
 not as the company would want (sign-up by domain, the sender's address).
+
+Mail that never leaves is more than a deploy check: every command that runs the checks
+refuses it, migrate among them, which `make serve` and compose's migrate service run
+before anything else starts. Nobody runs `check --deploy` by habit, and nothing else
+would say that sign-up is broken: the files pile up where no one reads them.
 """
 
 from email.utils import parseaddr
@@ -46,6 +51,26 @@ def is_reserved(domain: str) -> bool:
     )
 
 
+@register("mail")
+def check_mail_is_sent(app_configs=None, **kwargs) -> list:
+    """With DEBUG off, mail kept on this machine is an error for every command, not only
+    for `check --deploy` (the module's docstring says why)."""
+    what = UNDELIVERED.get(settings.EMAIL_BACKEND)
+    if settings.DEBUG or not what:
+        return []
+    return [
+        Error(
+            f"DEBUG is off, but email is {what} ({settings.EMAIL_BACKEND}), never sent: "
+            "nobody can verify an address, so nobody can sign up, and no proposal reaches "
+            "a mentor.",
+            hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, "
+            "EMAIL_USE_TLS or EMAIL_USE_SSL, DEFAULT_FROM_EMAIL) to the company's SMTP "
+            "server (README: Production).",
+            id="mentorship.E003",
+        )
+    ]
+
+
 @register(Tags.security, deploy=True)
 def check_production_settings(app_configs=None, **kwargs) -> list:
     if settings.DEBUG:
@@ -68,16 +93,6 @@ def check_production_settings(app_configs=None, **kwargs) -> list:
                 "name would be refused (400 Bad Request).",
                 hint="Set ALLOWED_HOSTS to the site's host name(s), comma-separated.",
                 id="mentorship.E002",
-            )
-        )
-    if what := UNDELIVERED.get(settings.EMAIL_BACKEND):
-        problems.append(
-            Error(
-                f"Email is {what} ({settings.EMAIL_BACKEND}), never sent: nobody can verify "
-                "an address, so nobody can sign up, and no proposal reaches a mentor.",
-                hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, "
-                "EMAIL_USE_TLS or EMAIL_USE_SSL) to the company's SMTP server.",
-                id="mentorship.E003",
             )
         )
     if reserved := [domain for domain in settings.COMPANY_DOMAINS if is_reserved(domain)]:

@@ -101,6 +101,50 @@ def test_every_setting_read_from_the_environment_is_passed(services):
     assert read - passed == {"STATIC_ROOT"}
 
 
+def required_variables() -> dict[str, str]:
+    """The variables compose refuses to start without (`${NAME:?message}`), and what it
+    says when one is missing."""
+    return dict(re.findall(r"\$\{([A-Z_]+):\?([^}]*)\}", COMPOSE.read_text()))
+
+
+def test_compose_refuses_to_start_without_a_mail_server(services):
+    # Without one, every email would be a file in a container, and nobody could sign up.
+    assert services["web"]["environment"]["EMAIL_HOST"].startswith("${EMAIL_HOST:?")
+    message = required_variables()["EMAIL_HOST"]
+    assert "set EMAIL_HOST" in message and "email" in message
+    assert sorted(required_variables()) == [
+        "ALLOWED_HOSTS",
+        "COMPANY_DOMAINS",
+        "EMAIL_HOST",
+        "POSTGRES_PASSWORD",
+        "SECRET_KEY",
+        "SITE_URL",
+    ]
+
+
+def readme_env_file(tmp_path: Path) -> dict[str, str]:
+    """The .env the README's Production section writes: its `cat > .env` block, run."""
+    readme = (ROOT / "README.md").read_text()
+    production = readme.split("## Production", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"^( *)cat > \.env <<EOF\n.*?^\1EOF$", production, re.M | re.S)
+    script = "\n".join(line.removeprefix(block.group(1)) for line in block.group(0).splitlines())
+    subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, check=True, timeout=30)
+    pairs = [
+        line.split("=", 1)
+        for line in (tmp_path / ".env").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return {name: value.strip('"') for name, value in pairs}
+
+
+def test_the_readme_env_file_sets_what_compose_requires_and_what_mail_needs(tmp_path):
+    env = readme_env_file(tmp_path)
+    assert set(required_variables()) <= set(env)
+    mail = ["EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"]
+    assert [name for name in [*mail, "DEFAULT_FROM_EMAIL"] if not env.get(name)] == []
+    assert env["DEFAULT_FROM_EMAIL"] == "Micro-mentoring <mentoring@yourcompany.com>"
+
+
 def test_the_readme_lists_every_setting():
     sources = [ROOT / "mentorship" / "settings.py", ROOT / "gunicorn.conf.py"]
     read = set()

@@ -1,15 +1,19 @@
 """`manage.py check --deploy` names each development default that production has not
-replaced (mentorship/checks.py), with the environment variable to set."""
+replaced (mentorship/checks.py), with the environment variable to set. Mail that would
+never leave stops every command that runs the checks, migrate first: production does not
+start on it."""
 
 import os
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.checks import ERROR, WARNING, run_checks
 from django.test import override_settings
+from ruamel.yaml import YAML
 
 # What `make run` gives when nothing is set.
 DEVELOPMENT = {
@@ -30,10 +34,11 @@ PRODUCTION = {
 }
 
 
-def our_problems(**overrides) -> dict:
-    """Our deploy checks' findings by id, as `check --deploy` runs them."""
+def our_problems(deploy: bool = True, **overrides) -> dict:
+    """Our checks' findings by id, as `check --deploy` runs them (or, deploy=False, as
+    every other command that runs the checks does: migrate, runserver, check)."""
     with override_settings(**overrides):
-        found = run_checks(include_deployment_checks=True)
+        found = run_checks(include_deployment_checks=deploy)
     return {problem.id: problem for problem in found if problem.id.startswith("mentorship.")}
 
 
@@ -104,3 +109,74 @@ def test_the_deploy_check_fails_a_production_started_on_development_defaults():
     assert result.returncode != 0
     for id in ("E001", "E002", "E003", "W001", "W002"):
         assert f"(mentorship.{id})" in result.stderr, result.stderr
+
+
+# --- Mail that never leaves: production does not start ---------------------------------
+
+
+def test_with_debug_off_mail_kept_on_this_machine_is_an_error_for_every_command():
+    problems = our_problems(deploy=False, **DEVELOPMENT)
+    assert list(problems) == ["mentorship.E003"]  # the rest wait for `check --deploy`
+    assert problems["mentorship.E003"].level == ERROR
+    assert "EMAIL_HOST" in problems["mentorship.E003"].hint
+    assert our_problems(deploy=False, **PRODUCTION) == {}
+    # `make run`: DEBUG on, mail in var/mail/.
+    assert our_problems(deploy=False, **DEVELOPMENT | {"DEBUG": True}) == {}
+
+
+def manage(command: list[str], tmp_path: Path, **settings_env: str) -> subprocess.CompletedProcess:
+    """A manage.py command on a database of its own (SQLite in tmp_path), with only the
+    settings given: what a host or container that has nothing else set would run."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "VIRTUAL_ENV")}
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "VAR_DIR": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable if part == "python" else part for part in command],
+        cwd=settings.BASE_DIR,
+        env=env | settings_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_migrate_step_refuses_a_production_without_a_mail_server(tmp_path):
+    compose = YAML(typ="safe").load((settings.BASE_DIR / "docker-compose.yml").read_text())
+    migrate = compose["services"]["migrate"]["command"]
+    assert migrate == ["python", "manage.py", "migrate", "--no-input"]
+    result = manage(migrate, tmp_path, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode != 0
+    assert "(mentorship.E003)" in result.stderr and "Set EMAIL_HOST" in result.stderr
+    assert "Applying" not in result.stdout  # refused before touching the database
+
+
+@pytest.mark.parametrize(
+    "settings_env",
+    [
+        {"DEBUG": "false", "EMAIL_HOST": "smtp.acme.co.uk"},  # production with SMTP
+        {},  # `make run`: DEBUG on (no SECRET_KEY), mail in var/mail/
+    ],
+)
+def test_with_smtp_or_with_debug_on_the_checks_pass(tmp_path, settings_env):
+    if settings_env:
+        settings_env["SECRET_KEY"] = secrets.token_urlsafe(50)
+    result = manage(["python", "manage.py", "check"], tmp_path, **settings_env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_make_serve_migrates_before_it_starts_anything():
+    """So a production without a mail server stops there (the test above), before honcho
+    starts gunicorn, the worker and beat."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "serve"],
+        cwd=settings.BASE_DIR,
+        env=os.environ | {"DATABASE_URL": "postgres://db/x", "REDIS_URL": "redis://redis"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    commands = result.stdout.splitlines()
+    [migrate] = [i for i, line in enumerate(commands) if "manage.py migrate" in line]
+    [honcho] = [i for i, line in enumerate(commands) if "honcho start" in line]
+    assert migrate < honcho
+    assert "--skip-checks" not in commands[migrate]
