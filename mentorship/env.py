@@ -6,6 +6,7 @@ import secrets
 import zoneinfo
 from pathlib import Path
 
+import dj_database_url
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
@@ -64,6 +65,28 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
         return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
     except ValueError as error:
         raise ValueError(f"{name} must list IP addresses or networks: {error}") from None
+
+
+def database_url(default: str) -> str:
+    """DATABASE_URL, checked as dj_database_url will read it. It holds the password, and
+    a / or # in one (openssl rand -base64 makes them) ends the URL's address early: it
+    fails to parse, with an error that names neither the variable nor the cause, or
+    parses into the wrong host and database. The message repeats neither the URL nor
+    dj_database_url's words: either may carry part of the password into a log."""
+    url = env_str("DATABASE_URL", default)
+    try:
+        config = dj_database_url.parse(url)
+    except ValueError:  # ParseError, UnknownSchemeError
+        config = None
+    # A name with an @ in it, on a server, is the rest of an address cut short by a /.
+    if config is None or (config["HOST"] and "@" in config["NAME"]):
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a database URL like postgres://user:password@host:5432/name "
+            "(not shown here: it holds the password). Special characters in the password "
+            "must be percent-encoded: / as %2F, # as %23, ? as %3F, @ as %40, : as %3A, % as "
+            "%25. Or choose a password that needs none: openssl rand -hex 32."
+        )
+    return url
 
 
 def secret_key(debug: bool, var_dir: Path) -> str:
