@@ -1,25 +1,11 @@
 """gunicorn's settings for `make serve` and the Docker image (it reads this file itself)."""
 
 import gc
-import math
 import os
-from pathlib import Path
 
-
-def usable_cpus(cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
-    """The CPUs this process may use, not the host's: its affinity (taskset, cpusets),
-    capped by a container's cgroup v2 quota ("200000 100000" is 2 CPUs, "max 100000" none).
-    A container limited to 2 CPUs on a 64-core host would otherwise start 129 workers."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        quota, period = Path(cpu_max).read_text().split()
-    except OSError:
-        return cpus  # no cgroup v2 here (not Linux, or cgroup v1): the affinity alone
-    if quota == "max":
-        return cpus
-    # Round up: a quota of 1.5 CPUs rounded down would leave half a CPU unused.
-    return min(cpus, max(1, math.ceil(int(quota) / int(period))))
-
+# gunicorn puts its working directory (the repository's root, /app in the image) on
+# sys.path before it reads this file: the app's package imports from here as the app does.
+from mentorship.cpus import usable_cpus
 
 # 127.0.0.1 behind a proxy on the same host; the image sets HOST=0.0.0.0.
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"

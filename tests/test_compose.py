@@ -149,7 +149,7 @@ def test_the_readme_env_file_sets_what_compose_requires_and_what_mail_needs(tmp_
 
 
 def test_the_readme_lists_every_setting():
-    sources = [ROOT / "mentorship" / name for name in ("settings.py", "env.py")]
+    sources = [ROOT / "mentorship" / name for name in ("settings.py", "env.py", "celery.py")]
     sources.append(ROOT / "gunicorn.conf.py")
     read = set()
     for source in sources:

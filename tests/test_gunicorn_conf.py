@@ -1,6 +1,7 @@
-"""gunicorn.conf.py sizes the web workers from the CPUs the process may use: in a container
-limited to 2 CPUs on a 64-core host that is 2, not 64 (129 workers would run out of memory).
-The cgroup v2 quota is read from a file, here a temporary one."""
+"""gunicorn.conf.py sizes the web workers from the CPUs the process may use
+(mentorship/cpus.py, which sizes the Celery worker too): in a container limited to 2 CPUs
+on a 64-core host that is 2, not 64 (129 workers would run out of memory). The cgroup v2
+quota is read from a file, here a temporary one."""
 
 import gc
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mentorship.cpus import usable_cpus
 from tests.services import free_port, wait_for
 
 CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
@@ -23,7 +25,7 @@ def host_of_64_cores(monkeypatch):
     """The process may run on 64 cores (its affinity), whatever the machine running this."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
-    return runpy.run_path(str(CONF))["usable_cpus"]
+    return usable_cpus
 
 
 def cpu_max(tmp_path: Path, text: str) -> str:
@@ -53,14 +55,16 @@ def test_without_a_cgroup_v2_quota_the_affinity_counts(host_of_64_cores, tmp_pat
 def test_the_affinity_caps_a_larger_quota(monkeypatch, tmp_path):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})  # taskset -c 0-2
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
-    usable_cpus = runpy.run_path(str(CONF))["usable_cpus"]
     assert usable_cpus(cpu_max(tmp_path, "800000 100000")) == 3
 
 
 def test_workers_are_twice_the_usable_cpus_plus_one_unless_web_concurrency_says(monkeypatch):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
     conf = runpy.run_path(str(CONF))
-    assert conf["workers"] == 2 * conf["usable_cpus"]() + 1
+    assert conf["usable_cpus"] is usable_cpus  # the count the Celery worker uses too
+    assert conf["workers"] == 2 * usable_cpus() + 1 <= 7
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(CONF))["workers"] == 3
 
