@@ -251,6 +251,8 @@ class ProposalForms:
             if self.added:  # its first field takes the focus, as the new goal's does
                 self.activities.forms[-1].fields["count"].widget.attrs["autofocus"] = True
         elif action == "add_peer" and index is not None:
+            if len(self.chosen_ids("peers")) >= self.program.max_peers:
+                return  # the page offers no Invite then: an old page's click adds nobody
             data = self.raw.copy()
             data.setlist("peers", [*self.chosen_ids("peers"), str(index)])
             self._bind(data)

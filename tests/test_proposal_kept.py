@@ -66,3 +66,23 @@ def test_refused_for_a_mentor_not_taking_requests_the_draft_still_saves(protege,
     assert saved.status_code == 302
     draft = Engagement.objects.get(protege=protege)
     assert (draft.state, draft.mentor) == ("draft", mentor)
+
+
+def test_with_as_many_peers_as_a_proposal_takes_no_more_are_offered(protege, mentor, peer, as_user):
+    others = EmployeeFactory.create_batch(2, interests=["Negotiation"], level=2)
+    client = as_user(protege)
+    two = proposal(mentor, peers=[peer, others[0]], action="", goals=1)
+    two["goals-0-description"] = "Negotiation with agencies"
+    html = client.post(f"{NEW}?redraw=suggestions", two, HTTP_HX_REQUEST="true").content
+    html = html.decode()
+    assert "2 peers invited, as many as a proposal takes" in html
+    assert 'value="add_peer:' not in html
+    # A click on an older page's Invite adds nobody.
+    page = client.post(NEW, {**two, "action": f"add_peer:{others[1].pk}"}).content.decode()
+    assert checked(page, "peers") == {str(peer.pk), str(others[0].pk)}
+
+    one = proposal(mentor, peers=[peer], action="", goals=1)
+    one["goals-0-description"] = "Negotiation with agencies"
+    html = client.post(f"{NEW}?redraw=suggestions", one, HTTP_HX_REQUEST="true").content
+    html = html.decode()
+    assert "as many as a proposal takes" not in html and 'value="add_peer:' in html

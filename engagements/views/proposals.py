@@ -114,6 +114,8 @@ def render_proposal(
         "peer_candidates": page.peer_candidates(),
         "chosen_mentor": next(iter(page.chosen_ids("mentor")), ""),
         "chosen_peers": page.chosen_ids("peers"),
+        # As many peers as a proposal takes: no more Invite buttons (untick one first).
+        "peers_full": len(page.chosen_ids("peers")) >= page.program.max_peers,
         # A search that found nobody says so, instead of showing nothing.
         "mentor_unmatched": page.unmatched("mentor_q"),
         "peer_unmatched": page.unmatched("peer_q"),
