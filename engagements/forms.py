@@ -74,24 +74,25 @@ class DeclineForm(forms.Form):
 
 
 class MeetingForm(forms.ModelForm):
+    # Any whole minutes (what is left may be 12), within what a meeting may be: declared
+    # here, as the model's field would draw min="0" (a positive integer's) for the browser.
+    minutes = forms.IntegerField(
+        label="Minutes",
+        min_value=Meeting.SHORTEST,
+        max_value=480,
+        error_messages={
+            "min_value": f"A meeting is at least {Meeting.SHORTEST} minutes.",
+            "max_value": "A meeting is at most 480 minutes (8 hours): log a longer "
+            "day as two meetings.",
+        },
+    )
+
     class Meta:
         model = Meeting
         fields = ["held_on", "minutes", "note"]
-        labels = {"held_on": "Date", "minutes": "Minutes", "note": "Private note"}
-        widgets = {
-            "held_on": DateInput,
-            # Any whole minutes (what is left may be 12), within what a meeting may be.
-            "minutes": forms.NumberInput(attrs={"min": Meeting.SHORTEST, "max": 480}),
-            "note": forms.Textarea(attrs={"rows": 2}),
-        }
+        labels = {"held_on": "Date", "note": "Private note"}
+        widgets = {"held_on": DateInput, "note": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"note": "Only the people in this engagement can read it."}
-        error_messages = {
-            "minutes": {
-                "min_value": f"A meeting is at least {Meeting.SHORTEST} minutes.",
-                "max_value": "A meeting is at most 480 minutes (8 hours): log a longer "
-                "day as two meetings.",
-            }
-        }
 
 
 class CancelForm(forms.Form):

@@ -54,7 +54,9 @@ class DateInput(forms.DateInput):
 
 class ProposalForm(forms.Form):
     title = forms.CharField(
-        max_length=120, help_text="A few words, e.g. “Negotiating agency contracts”."
+        max_length=120,
+        help_text="A few words, e.g. “Negotiating agency contracts”.",
+        error_messages={"required": "Give the engagement a title."},
     )
     mentor = forms.ModelChoiceField(
         Employee.objects.active(), required=False, widget=forms.RadioSelect

@@ -5,6 +5,7 @@ removing a row redraws the formset from them)."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from engagements.models import Activity
 from engagements.proposals import ActivityData, GoalData
@@ -24,10 +25,26 @@ class GoalForm(forms.Form):
         return GoalData(description or measure, measure if description else "")
 
 
+class OneMessageIntegerField(forms.IntegerField):
+    """Says the first bound it breaks, not each: -5 minutes is "at least 15", not that
+    and "in steps of 15" too."""
+
+    def run_validators(self, value) -> None:
+        if value in self.empty_values:
+            return
+        for validator in self.validators:  # Django's loop, stopping at the first
+            try:
+                validator(value)
+            except ValidationError as error:
+                if error.code in self.error_messages:
+                    error.message = self.error_messages[error.code]
+                raise ValidationError(error.error_list) from None
+
+
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label="Activity", choices=Activity.Kind.choices)
     description = forms.CharField(label="Details", max_length=200, required=False)
-    count = forms.IntegerField(
+    count = OneMessageIntegerField(
         label="How many",
         min_value=1,
         max_value=20,
@@ -37,7 +54,7 @@ class ActivityForm(forms.Form):
             "max_value": "At most 20 of one activity: a micro-engagement is short.",
         },
     )
-    minutes_each = forms.IntegerField(
+    minutes_each = OneMessageIntegerField(
         label="Minutes each",
         min_value=15,
         max_value=480,

@@ -174,3 +174,19 @@ def test_a_planned_activity_out_of_bounds_says_so_in_words(
     html = response.content.decode()
     assert message in html and "Ensure this value" not in html
     assert stored() == before
+
+
+def test_each_bad_field_says_one_thing_and_names_what_is_missing(protege, mentor, as_user):
+    response = as_user(protege).post(
+        reverse(NEW),
+        {**ROWS, "activities-0-count": "2", "activities-0-minutes_each": "-5", "action": "save"},
+    )
+    html = response.content.decode()
+    assert html.count("At least 15 minutes.") >= 1 and "In steps of 15 minutes" not in html
+    assert "Give the engagement a title." in html and "This field is required." not in html
+
+
+def test_the_meeting_form_tells_the_browser_the_shortest_meeting(protege, mentor, as_user):
+    engagement = engagement_between(protege, mentor)
+    html = as_user(protege).get(engagement.get_absolute_url()).content.decode()
+    assert 'name="minutes" value="60" min="5" max="480"' in html

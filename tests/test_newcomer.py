@@ -43,7 +43,7 @@ def test_a_refused_proposal_lists_every_problem_as_a_link_to_its_field(protege, 
     assert (
         "autofocus" in html[html.index("error-summary") - 200 : html.index("error-summary") + 200]
     )
-    assert '<a href="#id_title">This field is required.</a>' in summary
+    assert '<a href="#id_title">Give the engagement a title.</a>' in summary
     assert '<a href="#id_start_date">The start date is in the past.</a>' in summary
     # The goal's own empty measure, not the goals section.
     assert '<a href="#id_goals-0-measure">Every goal needs a measure of success.</a>' in summary
@@ -149,8 +149,11 @@ def test_a_notification_that_asked_for_an_action_is_read_once_it_is_done(
     assert asked.read_at is not None  # the decline answered it
     told = Notification.objects.get(recipient=protege, kind="declined")
     assert told.read_at is None  # news for the protégé stays unread until seen
+    # The peer never answered, and now cannot: the invitation no longer asks, and the
+    # news that it is not going ahead is unread (tests/test_closed_questions.py).
     invited = Notification.objects.get(recipient=peer, kind="peer_invited")
-    assert invited.read_at is None  # the peer has not answered
+    assert invited.read_at is not None
+    assert Notification.objects.get(recipient=peer, kind="declined").read_at is None
 
 
 def test_a_one_click_decision_redraws_the_counts_out_of_band(protege, mentor, as_user):
