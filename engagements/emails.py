@@ -219,7 +219,7 @@ def digest(
     return make_message(
         "digest",
         person,
-        {"items": items, "day": day},
+        {"items": items, "day": day, "digest": True},
         msgid=f"<digest-{person.pk}-{day.isoformat()}@{site_host()}>",
         reminder=True,
     )

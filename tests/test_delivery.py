@@ -108,6 +108,9 @@ def test_a_daily_digest_lists_the_reminders_in_one_email(protege, mentor, peer, 
     [digest] = smtp_sink.to(mentor.email)
     text = digest.get_payload()[0].get_payload(decode=True).decode()
     assert "First" in text and "Second" in text
+    # Its footer speaks to someone who chose the digest, not offering it again.
+    assert "You get your reminders once a day, as you chose." in text
+    assert "Choose a daily digest" not in text
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     outcomes = set(
         Notification.objects.filter(kind=Kind.REMIND_UNANSWERED).values_list("outcome", flat=True)
