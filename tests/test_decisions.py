@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from directory.models import Employee
 from engagements import transitions
 from engagements.models import Engagement, Event, Notification, Program
 from engagements.tokens import make_token
@@ -572,3 +573,22 @@ def test_an_expired_proposal_tells_only_the_protege_to_try_someone_else(protege,
     try_else = "Try someone else"
     assert try_else in as_user(protege).get(engagement.get_absolute_url()).content.decode()
     assert try_else not in as_user(mentor).get(engagement.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"snoozed_until": dt.date(2099, 1, 5)}, "Not taking requests until 5 January 2099"),
+        ({"open_to_mentoring": False}, "Not mentoring now"),
+        ({"mentoring_capacity": 0}, "Not mentoring now"),
+        ({}, None),
+    ],
+)
+def test_the_inbox_says_why_the_directory_offers_no_proposal_to_me(change, said, mentor, as_user):
+    Employee.objects.filter(pk=mentor.pk).update(**change)
+    html = as_user(mentor).get(INBOX).content.decode()
+    load = html[html.index('id="mentor-load"') : html.index("</p>", html.index('id="mentor-load"'))]
+    if said:
+        assert f"the directory says “{said}”" in load and "change</a>" in load
+    else:
+        assert "the directory says" not in load
