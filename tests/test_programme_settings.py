@@ -517,3 +517,13 @@ def test_the_navigation_links_the_settings_for_admins_only(admin, protege, as_us
     assert f'href="{pick}"' in as_user(admin).get(reverse("engagements:programme")).content.decode()
     client.force_login(protege.user)
     assert f'href="{pick}"' not in client.get(reverse("engagements:home")).content.decode()
+
+
+def test_the_title_names_the_programme_once(admin, program, other_programme, as_user):
+    """The default programme is named after the site: "Settings · X · X" said it twice."""
+    client = as_user(admin)
+    html = client.get(settings_url(program)).content.decode()
+    assert f"<title>Programme settings · {program.name}</title>" in html
+    other_programme.admins.add(admin)
+    html = client.get(settings_url(other_programme)).content.decode()
+    assert f"<title>Programme settings · Sales academy · {program.name}</title>" in html
