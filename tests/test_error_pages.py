@@ -43,6 +43,7 @@ def test_unknown_address_shows_our_404_page(debug, as_user, protege):
     html = assert_our_page(response, "404.html", 404)
     assert 'class="site-header"' in html and "Not found" in html
     assert reverse("directory:index") in html  # a way back into the app
+    assert "or it is not open to you." in html and "you are not part of" not in html
 
 
 def test_outsider_following_a_link_to_an_engagement_gets_our_404_page(
@@ -52,6 +53,7 @@ def test_outsider_following_a_link_to_an_engagement_gets_our_404_page(
     response = as_user(outsider).get(engagement.get_absolute_url())
     html = assert_our_page(response, "404.html", 404)
     assert engagement.title not in html
+    assert "it belongs to an engagement you are not part of" in html
 
 
 def test_unknown_address_still_gains_its_missing_slash(debug, as_user, protege):
