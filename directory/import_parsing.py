@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
+from directory.import_report import ImportResult, show
 from directory.models import Department, Employee, Skill
 
 REQUIRED_COLUMNS = ["email", "full_name"]
@@ -71,8 +72,6 @@ validate_url = URLValidator(schemes=["https", "http"])
 # bound each one (and to stay under SQLite's limit on query parameters).
 BATCH_SIZE = 5000
 BATCH_VALUES = 100_000
-# A first import may create hundreds of departments; the message names a few.
-NAMES_SHOWN = 20
 
 
 @dataclass(slots=True)
@@ -88,47 +87,6 @@ class Row:
     department: str | None
     skills: list[str] | None
     interests: list[str] | None
-
-
-@dataclass
-class ImportResult:
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    # Created by the import, in file order: a new one is often a typo.
-    new_departments: list[str] = field(default_factory=list)
-    new_skills: list[str] = field(default_factory=list)
-    # Whose `active` the file changed (their logins follow: directory.logins).
-    left: list[str] = field(default_factory=list)
-    returned: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def summary(self) -> str:
-        """The counts, and the departments and skills the import created, by name."""
-        text = f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged."
-        for label, names in [
-            ("New departments", self.new_departments),
-            ("New skills", self.new_skills),
-            ("No longer active", self.left),
-            ("Active again", self.returned),
-        ]:
-            if names:
-                shown = [_show(name) for name in names[:NAMES_SHOWN]]
-                if len(names) > NAMES_SHOWN:
-                    shown.append(f"and {len(names) - NAMES_SHOWN:,} more")
-                text += f" {label}: {', '.join(shown)}."
-        return text
-
-
-def _show(value: str, limit: int = 60) -> str:
-    """A value quoted in a message, cut short: a bad cell may be 100 000 characters."""
-    value = value.replace("\x00", "�")
-    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _split(value: str) -> list[str]:
@@ -148,7 +106,7 @@ def _bool(value: str, default: bool, column: str, errors: list[str]) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    errors.append(f"{column} must be yes or no, not “{_show(value)}”")
+    errors.append(f"{column} must be yes or no, not “{show(value)}”")
     return default
 
 
@@ -161,7 +119,7 @@ def _int(value: str, default: int, low: int, high: int, column: str, errors: lis
     except ValueError:
         number = None
     if number is None or not low <= number <= high:
-        errors.append(f"{column} must be a whole number from {low} to {high}, not “{_show(value)}”")
+        errors.append(f"{column} must be a whole number from {low} to {high}, not “{show(value)}”")
         return default
     return number
 
@@ -182,7 +140,7 @@ def _email(column: str, value: str, errors: list[str]) -> bool:
         validate_email(value)
     except ValidationError:
         label = "" if column == "email" else f"{column} "
-        errors.append(f"{label}“{_show(value)}” is not a valid email address")
+        errors.append(f"{label}“{show(value)}” is not a valid email address")
         return False
     return True
 
@@ -251,7 +209,7 @@ def parse(data: bytes, result: ImportResult) -> list[Row]:
     unknown, twice = [], []
     for position, name in enumerate(names, start=1):
         if name not in ALL_COLUMNS:
-            unknown.append(_show(name, 30) if name else f"(no name, column {position})")
+            unknown.append(show(name, 30) if name else f"(no name, column {position})")
         elif name in seen:
             twice.append(name)
         seen.add(name)
@@ -344,14 +302,14 @@ def _row(
     time_zone = get("time_zone")
     if time_zone and time_zone not in TIME_ZONES:
         problems.append(
-            f"unknown time zone “{_show(time_zone)}”; use a name such as {DEFAULT_TIME_ZONE}"
+            f"unknown time zone “{show(time_zone)}”; use a name such as {DEFAULT_TIME_ZONE}"
         )
     linkedin = get("linkedin_url")
     if linkedin and not _too_long("linkedin_url", linkedin, problems):
         try:
             validate_url(linkedin)
         except ValidationError:
-            problems.append(f"linkedin_url “{_show(linkedin)}” is not a web address")
+            problems.append(f"linkedin_url “{show(linkedin)}” is not a web address")
     department = " ".join(get("department").split())
     for column, value in [
         ("full_name", full_name),
@@ -365,7 +323,7 @@ def _row(
         for name in names:
             if len(name) > MAX_LENGTHS[column]:
                 problems.append(
-                    f"{column}: “{_show(name)}” is {len(name)} characters long; "
+                    f"{column}: “{show(name)}” is {len(name)} characters long; "
                     f"the most is {MAX_LENGTHS[column]}"
                 )
     values = {
