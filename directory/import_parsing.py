@@ -1,11 +1,14 @@
 """Reading an employee CSV: every row checked in plain Python (no query, no time-zone
-lookup per row), every problem of every kind collected with its line."""
+lookup per row), every problem of every kind collected with its line. Columns may be
+separated by commas, semicolons (Excel's "CSV" where the comma is the decimal mark) or
+tabs: the header line tells which."""
 
 from __future__ import annotations
 
 import csv
 import io
 from dataclasses import dataclass
+from itertools import chain
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -72,6 +75,9 @@ validate_url = URLValidator(schemes=["https", "http"])
 # bound each one (and to stay under SQLite's limit on query parameters).
 BATCH_SIZE = 5000
 BATCH_VALUES = 100_000
+# Tried in turn on the header line: the one that reads the most known column names
+# wins, a tie goes to the first.
+SEPARATORS = [",", ";", "\t"]
 
 
 @dataclass(slots=True)
@@ -172,18 +178,35 @@ def _decode(data: bytes, result: ImportResult) -> str | None:
 
 
 class _Lines:
-    """The file's lines, remembering the last one the csv reader took."""
+    """The file's lines, counting them and remembering the last one taken."""
 
     def __init__(self, text: str):
         self._lines = io.StringIO(text, newline="")
         self.last = ""
+        self.number = 0
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
         self.last = next(self._lines)
+        self.number += 1
         return self.last
+
+
+def _separator(header: str) -> tuple[str, bool]:
+    """The separator that reads the most known column names from the header line (a
+    comma when none does), and whether any did."""
+    best, most = ",", 0
+    for separator in SEPARATORS:
+        try:
+            names = next(csv.reader([header], delimiter=separator), [])
+        except csv.Error:
+            continue
+        known = len({name.strip().lower() for name in names} & set(ALL_COLUMNS))
+        if known > most:
+            best, most = separator, known
+    return best, most > 0
 
 
 def parse(data: bytes, result: ImportResult) -> list[Row]:
@@ -191,19 +214,21 @@ def parse(data: bytes, result: ImportResult) -> list[Row]:
     if text is None:
         return []
     lines = _Lines(text)
-    reader = csv.reader(lines)
-    header: list[str] = []
-    try:
-        # Blank lines before the header are skipped, as between rows.
-        while not header:
-            header = next(reader)
-    except StopIteration:
+    # Blank lines before the header are skipped, as between rows.
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
         result.errors.append((1, "the file is empty"))
         return []
+    separator, recognised = _separator(first)
+    # The reader counts the lines it reads, not those skipped before: lines.number is
+    # the line in the file.
+    reader = csv.reader(chain([first], lines), delimiter=separator)
+    try:
+        header = next(reader)
     except csv.Error as exc:
-        result.errors.append((reader.line_num, f"the header cannot be read: {_csv_problem(exc)}"))
+        result.errors.append((lines.number, f"the header cannot be read: {_csv_problem(exc)}"))
         return []
-    header_line = reader.line_num
+    header_line = lines.number
     names = [name.strip().lower() for name in header]
     seen: set[str] = set()
     unknown, twice = [], []
@@ -224,7 +249,8 @@ def parse(data: bytes, result: ImportResult) -> list[Row]:
     if twice:
         result.errors.append((header_line, f"column(s) given twice: {', '.join(twice)}"))
     if missing:
-        result.errors.append((header_line, f"missing column(s): {', '.join(missing)}"))
+        hint = "" if recognised else "; columns are separated by commas, semicolons or tabs"
+        result.errors.append((header_line, f"missing column(s): {', '.join(missing)}{hint}"))
         return []
     # Unknown or repeated columns are reported above; the rows are still checked (by
     # the first column of each known name) so the report is complete.
@@ -246,15 +272,15 @@ def parse(data: bytes, result: ImportResult) -> list[Row]:
             # The reader starts afresh on the next line. That is right if this record
             # was one line with its quotes closed; otherwise the next lines are the
             # middle of a quoted value, and reading on would report nonsense.
-            if reader.line_num == line and lines.last.count('"') % 2 == 0:
+            if lines.number == line and lines.last.count('"') % 2 == 0:
                 result.errors.append((line, _csv_problem(exc)))
-                end = reader.line_num
+                end = lines.number
                 continue
             result.errors.append(
                 (line, f"{_csv_problem(exc)}; the lines after it were not checked")
             )
             break
-        end = reader.line_num
+        end = lines.number
         if not cells:
             continue
         problems: list[str] = []
