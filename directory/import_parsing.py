@@ -78,6 +78,9 @@ BATCH_VALUES = 100_000
 # Tried in turn on the header line: the one that reads the most known column names
 # wins, a tie goes to the first.
 SEPARATORS = [",", ";", "\t"]
+# A line of nothing but these holds no value: Excel writes ",,,," for a row that is
+# formatted but empty.
+BLANK = ' \t\r\n,;"'
 
 
 @dataclass(slots=True)
@@ -215,7 +218,7 @@ def parse(data: bytes, result: ImportResult) -> list[Row]:
         return []
     lines = _Lines(text)
     # Blank lines before the header are skipped, as between rows.
-    first = next((line for line in lines if line.strip()), None)
+    first = next((line for line in lines if line.strip(BLANK)), None)
     if first is None:
         result.errors.append((1, "the file is empty"))
         return []
@@ -232,9 +235,9 @@ def parse(data: bytes, result: ImportResult) -> list[Row]:
     names = [name.strip().lower() for name in header]
     seen: set[str] = set()
     unknown, twice = [], []
-    for position, name in enumerate(names, start=1):
+    for name in filter(None, names):
         if name not in ALL_COLUMNS:
-            unknown.append(show(name, 30) if name else f"(no name, column {position})")
+            unknown.append(show(name, 30))
         elif name in seen:
             twice.append(name)
         seen.add(name)
@@ -253,10 +256,14 @@ def parse(data: bytes, result: ImportResult) -> list[Row]:
         result.errors.append((header_line, f"missing column(s): {', '.join(missing)}{hint}"))
         return []
     # Unknown or repeated columns are reported above; the rows are still checked (by
-    # the first column of each known name) so the report is complete.
-    index = {}
+    # the first column of each known name) so the report is complete. A column with no
+    # name (Excel saves one for formatted cells) must be empty.
+    index, nameless = {}, []
     for position, name in enumerate(names):
-        index.setdefault(name, position)
+        if name:
+            index.setdefault(name, position)
+        else:
+            nameless.append(position)
 
     rows: list[Row] = []
     first_line: dict[str, int] = {}
@@ -281,10 +288,10 @@ def parse(data: bytes, result: ImportResult) -> list[Row]:
             )
             break
         end = lines.number
-        if not cells:
+        if not any(cell.strip() for cell in cells):
             continue
         problems: list[str] = []
-        rows.append(_row(line, cells, index, len(names), first_line, problems))
+        rows.append(_row(line, cells, index, nameless, len(names), first_line, problems))
         result.errors.extend((line, problem) for problem in problems)
     if not rows and len(result.errors) == header_errors:
         result.errors.append((header_line, "the file has a header but no employees"))
@@ -295,12 +302,20 @@ def _row(
     line: int,
     cells: list[str],
     index: dict[str, int],
+    nameless: list[int],
     columns: int,
     first_line: dict[str, int],
     problems: list[str],
 ) -> Row:
-    if len(cells) > columns:
+    # Empty cells past the last column are as harmless as those under a nameless one.
+    if any(cell.strip() for cell in cells[columns:]):
         problems.append(f"more fields than columns ({len(cells)} fields, {columns} columns)")
+    for position in nameless:
+        if position < len(cells) and cells[position].strip():
+            problems.append(
+                f"“{show(cells[position].strip())}” is in column {position + 1}, "
+                "which has no name in the header"
+            )
     if any("\x00" in cell for cell in cells):
         # PostgreSQL refuses NUL in text; a NUL usually means the file is not text at all.
         problems.append("the line contains a NUL character; is this really a CSV file?")

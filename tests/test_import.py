@@ -146,7 +146,7 @@ BAD_CASES = {
         ["line 2: unknown time zone “UTC”; use a name such as"],
     ),
     "empty email and name": (
-        HEADER + "ana@example.com,Ana,,,,,,,,\n,,,,,,,,,\n",
+        HEADER + "ana@example.com,Ana,,,,,,,,\n,,Engineer,,,,,,,\n",
         ["line 3: email is empty", "line 3: full_name is empty"],
     ),
     "a column given twice": (

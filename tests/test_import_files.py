@@ -107,3 +107,59 @@ def test_a_header_split_by_another_character_is_told_the_separators_accepted(
 def test_a_header_with_a_known_column_gets_no_separator_hint(tmp_path):
     report = command_report(tmp_path, b"email;name\r\nana@example.com;Ana\r\n")
     assert report[-1] == "line 1: missing column(s): full_name"
+
+
+def formatted_beyond_the_data(rows: list[list[str]]) -> list[list[str]]:
+    """The rows as Excel saves a sheet formatted past its data: two more columns with no
+    name, and rows of empty cells (or a space) before, between and after the people."""
+    width = len(rows[0]) + 2
+    empty, space = [""] * width, [" "] * width
+    padded = [row + [""] * (width - len(row)) for row in rows]
+    return [empty, padded[0], empty, padded[1], space, *padded[2:], empty, empty]
+
+
+@pytest.mark.parametrize("separator", SEPARATORS.values(), ids=list(SEPARATORS))
+def test_rows_and_columns_formatted_but_empty_are_skipped(tmp_path, separator):
+    data = saved_by_excel(separator, formatted_beyond_the_data(PEOPLE))
+    assert data.count(f"{separator * 6}\r\n".encode()) == 4
+    out = command(tmp_path, data)
+    assert "2 new, 0 updated, 0 unchanged" in out
+    assert_people_imported()
+
+
+def test_the_upload_page_skips_rows_and_columns_formatted_but_empty(admin, as_user):
+    client = as_user(admin)
+    response = upload(client, saved_by_excel(";", formatted_beyond_the_data(PEOPLE)))
+    assert response.status_code == 302
+    assert "Imported: 2 new, 0 updated, 0 unchanged." in client.get(response["Location"]).text
+    assert_people_imported()
+
+
+def test_empty_cells_past_the_last_column_are_skipped(tmp_path):
+    out = command(tmp_path, b"email,full_name\r\nana@example.com,Ana Lima,,\r\n")
+    assert "1 new" in out
+    assert Employee.objects.get(email="ana@example.com").full_name == "Ana Lima"
+
+
+def test_a_value_under_a_column_with_no_name_is_reported_with_its_line_and_column(
+    tmp_path, admin, as_user
+):
+    data = (
+        b"email;full_name;;\r\n"
+        b"ana@example.com;Ana Lima;;\r\n"
+        b"bo@example.com;Bo Berg;;Platform team\r\n"
+        b"cy@example.com;Cy Chen;x;\r\n"
+    )
+    assert command_report(tmp_path, data) == [
+        "line 3: “Platform team” is in column 4, which has no name in the header",
+        "line 4: “x” is in column 3, which has no name in the header",
+    ]
+    html = upload(as_user(admin), data).text
+    assert "2 problems found — nothing was imported" in html
+    assert "“Platform team” is in column 4, which has no name in the header" in html
+    assert not Employee.objects.filter(email="ana@example.com").exists()
+
+
+def test_a_value_past_the_last_column_is_still_reported(tmp_path):
+    report = command_report(tmp_path, b"email,full_name\r\nana@example.com,Ana,,Lisbon\r\n")
+    assert report == ["line 2: more fields than columns (4 fields, 2 columns)"]

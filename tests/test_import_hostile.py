@@ -175,7 +175,7 @@ HOSTILE = {
     "prose": (
         "Dear HR,\nplease find the list attached.\n",
         [
-            "line 1: unknown column(s): dear hr, (no name, column 2); allowed:",
+            "line 1: unknown column(s): dear hr; allowed:",
             "line 1: missing column(s): email",
         ],
     ),
