@@ -78,7 +78,7 @@ def run_import(run_id: int, *, now=None) -> None:
         updated=result.updated,
         unchanged=result.unchanged,
         summary=result.summary if result.ok else "",
-        errors=[list(error) for error in result.errors],
+        errors=[] if result.ok else result.report,
         data=b"",
         finished_at=now or timezone.now(),
     )

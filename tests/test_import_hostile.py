@@ -1,6 +1,8 @@
 """Hostile and broken employee files: each gets a report, line by line or for the whole
 file, instead of a crash, and the directory stays exactly as it was."""
 
+import json
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -9,7 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from directory.models import Department, Employee, Skill
+from directory import tasks
+from directory.forms import EmployeeImportForm
+from directory.import_report import problem_report
+from directory.models import Department, Employee, ImportRun, Skill
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +225,103 @@ def test_a_hostile_upload_gets_the_report_page(admin, as_user, directory, case):
     assert "nothing was imported" in html
     assert expected[0].split(": ", 1)[1].split("“")[0] in html
     assert snapshot() == directory
+
+
+def wrong_on_every_line(rows: int) -> bytes:
+    """Every email bad; every other name missing; every fourth level not a number."""
+    return (
+        "email,full_name,level\n"
+        + "".join(
+            f"bad{i},{'' if i % 2 == 0 else 'Bo'},{'x' if i % 4 == 0 else ''}\n"
+            for i in range(rows)
+        )
+    ).encode()
+
+
+def report_tables(html: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The report's (kind, lines) rows and its (line, problem) rows."""
+    kinds = re.findall(r'<tr><td>([^<]*)</td><td class="num">([^<]*)</td></tr>', html)
+    problems = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td></tr>", html)
+    return kinds, problems
+
+
+KINDS_OF_20_000_ROWS = [
+    ("“…” is not a valid email address", "20,000"),
+    ("full_name is empty", "10,000"),
+    ("level must be a whole number from … to …, not “…”", "5,000"),
+]
+
+
+def test_a_file_wrong_on_every_line_lists_the_first_problems_and_counts_the_rest(
+    admin, as_user, directory
+):
+    response = as_user(admin).post(
+        reverse("directory:import"),
+        {"file": SimpleUploadedFile("people.csv", wrong_on_every_line(20_000))},
+    )
+    assert response.status_code == 200
+    # All 35 000 problems made a page of 2.5 MB.
+    assert len(response.content) < 200_000
+    html = response.content.decode()
+    assert "35,000 problems found — nothing was imported" in html
+    kinds, problems = report_tables(html)
+    assert kinds == KINDS_OF_20_000_ROWS
+    assert len(problems) == 200
+    assert problems[:4] == [
+        ("2", "“bad0” is not a valid email address"),
+        ("2", "full_name is empty"),
+        ("2", "level must be a whole number from 1 to 20, not “x”"),
+        ("3", "“bad1” is not a valid email address"),
+    ]
+    assert problems[-1][0] == "115"  # seven problems every four rows
+    assert "… and 34,800 more problems." in html
+    assert snapshot() == directory
+
+
+def test_a_background_import_keeps_as_short_a_report(admin, as_user, directory, monkeypatch):
+    monkeypatch.setattr(EmployeeImportForm, "MAX_ROWS", 100)
+    client = as_user(admin)
+    response = client.post(
+        reverse("directory:import"),
+        {"file": SimpleUploadedFile("people.csv", wrong_on_every_line(20_000))},
+    )
+    run = ImportRun.objects.get()
+    tasks.import_file(run.pk)  # what the worker runs
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.REFUSED
+    assert len(json.dumps(run.errors)) < 50_000
+    html = client.get(response["Location"]).content.decode()
+    assert len(html) < 200_000
+    assert "35,000 problems found — nothing was imported" in html
+    kinds, problems = report_tables(html)
+    assert kinds == KINDS_OF_20_000_ROWS
+    assert len(problems) == 200 and problems[0] == ("2", "“bad0” is not a valid email address")
+    assert "… and 34,800 more problems." in html
+    assert snapshot() == directory
+
+
+@pytest.mark.parametrize("rows,listed,more", [(100, 200, None), (101, 200, "… and 2 more")])
+def test_a_report_of_up_to_200_problems_lists_them_all(admin, as_user, rows, listed, more):
+    # Two problems a row: an email with no domain, no name.
+    data = "email,full_name\n" + "".join(f"p{i}@,\n" for i in range(rows))
+    response = as_user(admin).post(
+        reverse("directory:import"), {"file": SimpleUploadedFile("people.csv", data.encode())}
+    )
+    html = response.content.decode()
+    kinds, problems = report_tables(html)
+    assert len(problems) == listed
+    if more:
+        assert f"{more} problems." in html
+        assert kinds == [("“…” is not a valid email address", "101"), ("full_name is empty", "101")]
+    else:
+        assert "more problem" not in html and kinds == []
+
+
+def test_a_report_counts_at_most_twenty_kinds_of_problem():
+    # No file today makes so many kinds; the JSON kept on a run stays small if one does.
+    errors = [(line, f"problem {chr(ord('a') + line % 25)}") for line in range(1000)]
+    report = problem_report(errors)
+    assert len(report["kinds"]) == 20
+    assert report["kinds"][0] == ["problem a", 40]
+    assert report["kinds"][-1] == ["other kinds of problem", 6 * 40]
+    assert len(report["shown"]) == 200 and report["more"] == 800
