@@ -46,10 +46,7 @@ class ImportResult:
             ("Active again", self.returned),
         ]:
             if names:
-                shown = [show(name) for name in names[:NAMES_SHOWN]]
-                if len(names) > NAMES_SHOWN:
-                    shown.append(f"and {len(names) - NAMES_SHOWN:,} more")
-                text += f" {label}: {', '.join(shown)}."
+                text += f" {label}: {listed(names)}."
         return text
 
     @property
@@ -81,6 +78,14 @@ def kind_of(message: str) -> str:
     """The problem without its particulars: “bo@” is not a valid email address → “…” is
     not a valid email address."""
     return PARTICULARS.sub(lambda match: "“…”" if match[0][0] == "“" else "…", message)
+
+
+def listed(names: list[str], limit: int = 60) -> str:
+    """Names in a message: the first few, each cut short, and how many more."""
+    shown = [show(name, limit) for name in names[:NAMES_SHOWN]]
+    if len(names) > NAMES_SHOWN:
+        shown.append(f"and {len(names) - NAMES_SHOWN:,} more")
+    return ", ".join(shown)
 
 
 def show(value: str, limit: int = 60) -> str:

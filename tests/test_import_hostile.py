@@ -139,6 +139,14 @@ HOSTILE = {
         "email" * (FIVE_MB // 5) + "\n" + ANA_PROMOTED,
         ["line 1: the header cannot be read: a value is longer than 131072 characters"],
     ),
+    # Each name once, the first 20: the whole list made one message of megabytes.
+    "a million unknown columns": (
+        "email,full_name," + ",".join(f"x{i}" for i in range(1_000_000)) + "\n" + ANA_PROMOTED,
+        [
+            "line 1: unknown column(s): x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, "
+            "x13, x14, x15, x16, x17, x18, x19, and 999,980 more; allowed: email, full_name"
+        ],
+    ),
     "NUL bytes in a cell": (
         HEADER + ANA_PROMOTED + "bo@example.com,Bo\x00Berg,,,,,,,\n",
         ["line 3: the line contains a NUL character; is this really a CSV file?"],
