@@ -199,7 +199,7 @@ class EmployeeImportForm(forms.Form):
     MAX_ROWS = 20_000
 
     file = forms.FileField(
-        label="Employee list (CSV, UTF-8)",
+        label="Employee list (CSV, UTF-8; commas, semicolons or tabs)",
         help_text="Columns: email, full_name, and optionally title, department, location, "
         "manager_email, level, skills, interests (separated by ;), bio, linkedin_url, "
         "time_zone, open_to_mentoring, mentoring_capacity, active. A column left out of "

@@ -358,7 +358,8 @@ class ImportRun(models.Model):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # [[line, message], …]
+    # A refused file's problems, bounded (directory.import_report.problem_report).
+    errors = models.JSONField(default=list, blank=True)
     # ImportResult.summary: the counts, and whom and what the import created or moved.
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

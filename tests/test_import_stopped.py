@@ -3,8 +3,10 @@ nothing: the beat's next round says so and drops the stored file, instead of a p
 saying "Importing" for ever."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,3 +57,17 @@ def test_a_worker_claiming_a_run_records_when():
     importing.run_import(run.pk)
     run.refresh_from_db()
     assert run.status == "done" and run.started_at <= run.finished_at
+
+
+def test_a_run_refused_before_reports_were_kept_shows_its_problems(admin, as_user):
+    run = ImportRun.objects.create(
+        filename="people.csv",
+        data=b"",
+        status=ImportRun.Status.REFUSED,
+        errors=[[2, "“bo@” is not a valid email address"], [3, "full_name is empty"]],
+    )
+    upgrade = importlib.import_module("directory.migrations.0019_import_run_reports")
+    upgrade.to_reports(apps, None)
+    html = as_user(admin).get(reverse("directory:import_run", args=[run.pk])).content.decode()
+    assert "2 problems found" in html
+    assert "is not a valid email address" in html and "full_name is empty" in html
