@@ -67,22 +67,22 @@ def provider():
             process.wait(timeout=5)
 
 
+def company_provider(server_url: str) -> dict:
+    """SOCIALACCOUNT_PROVIDERS as OIDC_SERVER_URL and friends make it (checked below)."""
+    app = {
+        "provider_id": "company",
+        "name": "Acme sign-in",
+        "client_id": "mentoring",
+        "secret": "mentoring-secret",
+        "settings": {"server_url": server_url},
+    }
+    return {"openid_connect": {"APPS": [app]}}
+
+
 @pytest.fixture
 def company_sso(provider, settings):
-    """The settings OIDC_SERVER_URL and friends produce (checked below), for this provider."""
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {
-            "APPS": [
-                {
-                    "provider_id": "company",
-                    "name": "Acme sign-in",
-                    "client_id": "mentoring",
-                    "secret": "mentoring-secret",
-                    "settings": {"server_url": provider},
-                }
-            ]
-        }
-    }
+    """The settings OIDC_SERVER_URL and friends produce, for this provider."""
+    settings.SOCIALACCOUNT_PROVIDERS = company_provider(provider)
     policy = django_settings.CONTENT_SECURITY_POLICY
     directives = policy["DIRECTIVES"]
     settings.CONTENT_SECURITY_POLICY = {
@@ -208,19 +208,8 @@ def test_single_sign_on_is_configured_from_the_environment():
 
 def test_a_provider_that_does_not_answer_is_a_page_offering_the_password(client, settings):
     """OIDC_SERVER_URL pointing where nothing listens (a provider down, a typo)."""
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {
-            "APPS": [
-                {
-                    "provider_id": "company",
-                    "name": "Acme sign-in",
-                    "client_id": "mentoring",
-                    "secret": "mentoring-secret",
-                    "settings": {"server_url": f"http://127.0.0.1:{services.free_port()}/"},
-                }
-            ]
-        }
-    }
+    nobody_there = f"http://127.0.0.1:{services.free_port()}/"
+    settings.SOCIALACCOUNT_PROVIDERS = company_provider(nobody_there)
     url = reverse("openid_connect_login", kwargs={"provider_id": "company"})
     response = client.post(url)
     assert response.status_code == 503
