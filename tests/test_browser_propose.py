@@ -101,7 +101,7 @@ def test_a_refused_proposal_leads_to_each_problem(javascript, browser_as, mentor
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("This field is required.")
+    expect(summary).to_contain_text("Give the engagement a title.")
     expect(summary).to_contain_text("Every goal needs a measure of success.")
     expect(summary).to_be_focused()  # autofocus: it works without JavaScript too
     assert summary.bounding_box()["y"] < 844  # in the first screen, not 2 700 px down
