@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from django.http import StreamingHttpResponse
 
 from engagements import facets
+from engagements.models import Engagement
 from reports import queries, sections
 from reports.forms import Scope
 
@@ -83,7 +84,9 @@ def engagements(scope: Scope):
         )
         .iterator(chunk_size=2000)
     )
-    return header, rows
+    # The state in words, as the report and the programme list say it ("Completed").
+    labels = dict(Engagement.State.choices)
+    return header, ((*row[:3], labels.get(row[3], row[3]), *row[4:]) for row in rows)
 
 
 def departments(scope: Scope):

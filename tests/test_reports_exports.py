@@ -70,6 +70,9 @@ def test_the_engagements_behind_the_report_download_with_its_filters(client, com
     e1 = next(r for r in every if r[0] == str(company.e[1].pk))
     # Budget and logged minutes, goals, peers joined.
     assert e1[12:16] == ["240", "240", "2", "1"]
+    # The state in words, as the page says it.
+    labels = dict(Engagement.State.choices)
+    assert {r[3] for r in every[1:]} <= set(labels.values()) and e1[3] == labels["completed"]
 
 
 def test_every_table_downloads_with_a_header_row(client, company):
