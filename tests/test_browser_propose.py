@@ -270,3 +270,34 @@ def test_a_closed_proposal_leads_to_its_copy_and_the_copy_back_to_it(
     expect(notice).to_contain_text("which you withdrew from Daniel Okafor")
     notice.get_by_role("link", name="“Negotiating agency contracts”").click()
     expect(page.locator("h1 .badge")).to_have_text("Withdrawn")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_half_typed_activity_never_breaks_the_page(javascript, browser_as, mentor, protege):
+    """Minutes off the step, then every redraw: the total counts the whole rows only,
+    the row keeps what was typed, and the proposal goes once it is fixed."""
+    page = browser_as(protege, f"/engagements/new/?mentor={mentor.pk}", javascript=javascript)
+    budget = page.locator("#budget")
+    page.get_by_label("Title").fill("Negotiating agency contracts")
+    fill_goal(page, 1, "Prepare a renewal negotiation", "The mentor approves my plan")
+    page.get_by_role("button", name="+ Add an activity").click()
+    expect(activity_rows(page)).to_have_count(2)
+    second = activity_rows(page).nth(1)
+    second.get_by_label("Minutes each").fill("50")
+    if javascript:
+        second.get_by_label("Minutes each").blur()
+        expect(budget).to_have_text("Hours budget: 2 h")  # the first row alone
+    page.get_by_role("button", name="+ Add a goal").click()
+    expect(goal_rows(page)).to_have_count(2)
+    expect(activity_rows(page).nth(1).get_by_label("Minutes each")).to_have_value("50")
+    expect(page.get_by_label("Goal 1")).to_have_value("Prepare a renewal negotiation")
+    expect(page.locator("h1")).not_to_contain_text("went wrong")
+
+    activity_rows(page).nth(1).get_by_label("Minutes each").fill("60")
+    if javascript:
+        activity_rows(page).nth(1).get_by_label("Minutes each").blur()
+        expect(budget).to_have_text("Hours budget: 3 h")
+    page.get_by_role("button", name="Remove goal 2").click()
+    expect(goal_rows(page)).to_have_count(1)
+    choose_role_and_dates_then_propose(page, javascript=javascript)
+    assert Engagement.objects.get(protege=protege).budget_minutes == 180
