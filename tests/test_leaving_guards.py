@@ -105,3 +105,10 @@ def test_someone_already_gone_may_be_listed_as_gone_again(admin):
     result = import_employees_csv(left(("it.root@example.com", "IT Root", "no")))
     assert result.ok and result.left == []
     assert login_is_open(root.email)  # nothing changed, so nothing closed
+
+
+def test_someone_left_out_of_a_file_stays_and_the_page_says_so(admin, mentor, as_user):
+    result = import_employees_csv(left(("new.starter@example.com", "New Starter", "yes")))
+    assert result.ok and Employee.objects.get(pk=mentor.pk).is_active  # not in the file
+    html = as_user(admin).get(IMPORT).content.decode()
+    assert "People not in the file stay as they are" in html
