@@ -112,15 +112,20 @@ def _simple(
     return build
 
 
+def _plan(n: Notification) -> dict:
+    """The plan asked of someone (emails/_plan and _goals): two queries (goals,
+    activities) on top of the row's own, read once for both bodies."""
+    e = n.engagement
+    return {**_context(n), "goals": list(e.goals.all()), "activities": list(e.activities.all())}
+
+
 def _decision(n: Notification) -> dict:
-    """What a mentor decides from: the whole ask (dates, time, role, peers, goals with
-    their measures, the answer-by date) and the signed one-click links (each opens a
-    page; only its button acts). Three queries on top of the row's own."""
+    """What a mentor decides from: the plan, the role, the peers, the answer-by date and
+    the signed one-click links (each opens a page; only its button acts). One query more
+    than the plan's."""
     e = n.engagement
     return {
-        **_context(n),
-        "goals": list(e.goals.all()),
-        "activities": list(e.activities.all()),
+        **_plan(n),
         "peers": [p.employee for p in e.participants.select_related("employee")],
         "accept_url": absolute(reverse("engagements:decide", args=[make_token(e, "accept")])),
         "decline_url": absolute(reverse("engagements:decide", args=[make_token(e, "decline")])),
@@ -141,15 +146,8 @@ def remind_unanswered(n: Notification) -> EmailMultiAlternatives:
 
 
 def peer_invited(n: Notification) -> EmailMultiAlternatives:
-    """To an invited peer: enough of the proposal to decide from the email alone. Two
-    queries (goals, activities) on top of the row's own, read once for both bodies."""
-    e = n.engagement
-    ctx = {
-        **_context(n),
-        "goals": list(e.goals.all()),
-        "activities": list(e.activities.all()),
-    }
-    return make_message("peer-invited", n.recipient, ctx, msgid=message_id(n))
+    """To an invited peer: enough of the proposal to decide from the email alone."""
+    return make_message("peer-invited", n.recipient, _plan(n), msgid=message_id(n))
 
 
 def peer_answered(n: Notification) -> EmailMultiAlternatives:
