@@ -291,22 +291,18 @@ FOLLOW_ON = "Follow-on: "
 
 def start_follow_on(
     engagement: Engagement, *, by: Employee, now: dt.datetime | None = None
-) -> Engagement:
-    """A new draft prefilled from the old engagement; proposed like any other. One at a
-    time: asked again (a second tab, a double click) while it is still a draft, it is
-    that draft, as left (`follow_on_draft`)."""
+) -> tuple[Engagement, bool]:
+    """(the draft, whether it is new): a new draft prefilled from the old engagement,
+    proposed like any other. One at a time: asked again (a second tab, a double click)
+    while it is still a draft, it is that draft, as left."""
     authorise(Verb.FOLLOW_ON, engagement, by)
     with transaction.atomic():
         # The old engagement's row lock puts two requests at once one after the other.
         Engagement.objects.select_for_update().filter(pk=engagement.pk).first()
-        if (draft := follow_on_draft(engagement, by=by)) is not None:
-            return draft
-        return _new_follow_on(engagement, by=by, now=now)
-
-
-def follow_on_draft(engagement: Engagement, *, by: Employee) -> Engagement | None:
-    drafts = Engagement.objects.filter(follows=engagement, protege=by, state=State.DRAFT)
-    return drafts.order_by("pk").first()
+        drafts = Engagement.objects.filter(follows=engagement, protege=by, state=State.DRAFT)
+        if (draft := drafts.order_by("pk").first()) is not None:
+            return draft, False
+        return _new_follow_on(engagement, by=by, now=now), True
 
 
 def _new_follow_on(engagement: Engagement, *, by: Employee, now: dt.datetime | None) -> Engagement:

@@ -358,7 +358,8 @@ def test_a_follow_on_of_a_follow_on_is_titled_once(protege, mentor):
     old = engagement_between(protege, mentor, state="completed", title="Follow-on: Pricing")
     outcomes = {g.pk: "met" for g in old.goals.all()}
     meetings.thank_mentor(old, by=protege, outcomes=outcomes, thank_you="Thank you!")
-    draft = proposals.start_follow_on(old, by=protege)
+    draft, new = proposals.start_follow_on(old, by=protege)
+    assert new
     assert draft.title == "Follow-on: Pricing"
 
 

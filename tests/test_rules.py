@@ -30,7 +30,7 @@ def act(verb: Verb, engagement: Engagement, person):
     if verb == Verb.PROPOSE:
         return proposals.propose(engagement, by=person)
     if verb == Verb.FOLLOW_ON:
-        return proposals.start_follow_on(engagement, by=person)
+        return proposals.start_follow_on(engagement, by=person)[0]
     if verb in (Verb.EXPIRE, Verb.COMPLETE):
         # The sweep's verbs have no `by`; a person trying them goes through the same path.
         with transaction.atomic():

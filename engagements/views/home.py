@@ -124,13 +124,13 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         Notification.objects.filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
     try:
-        engagement_for(request, notification.engagement_id)
+        access = engagement_for(request, notification.engagement_id)
     except Http404:
         # A peer who declined the invitation, or joined and left: it is no longer theirs.
         title = notification.engagement.title
         messages.info(request, f"You are no longer in “{title}”, so it does not open for you.")
         return redirect("engagements:home")
-    return redirect(notification.engagement)
+    return redirect(access.engagement)  # read with the access check, not a second time
 
 
 @form_action(back="engagements:home")

@@ -217,14 +217,13 @@ def delete_draft(request: HttpRequest, pk: int) -> HttpResponse:
 @form_action(back="engagements:detail")
 def follow_on(request: HttpRequest, pk: int) -> HttpResponse:
     access = engagement_for(request, pk, action="follow_on")
-    started = proposals.follow_on_draft(access.engagement, by=access.me)
     try:
-        draft = proposals.start_follow_on(access.engagement, by=access.me)
+        draft, new = proposals.start_follow_on(access.engagement, by=access.me)
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(access.engagement)
-    if started:
-        messages.info(request, "Your follow-on draft, as you left it.")
-    else:
+    if new:
         messages.success(request, "A follow-on draft, prefilled from the last engagement.")
+    else:
+        messages.info(request, "Your follow-on draft, as you left it.")
     return redirect("engagements:edit", pk=draft.pk)
