@@ -189,11 +189,22 @@ def test_a_logged_meeting_moves_the_budget_bar(browser_as, mentor, protege, prog
     assert_page_was_not_reloaded(page)
     assert list(engagement.meetings.values_list("minutes", flat=True)) == [90]
 
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_add_to_calendar_downloads_the_entry_and_stays_on_the_page(
+    javascript, browser_as, mentor, protege
+):
+    engagement = engagement_between(protege, mentor, state="active")
+    page = browser_as(mentor, engagement.get_absolute_url(), javascript=javascript)
+    if javascript:
+        remember_this_page_load(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Add to calendar").click()
     assert download.value.suggested_filename == f"engagement-{engagement.pk}.ics"
     assert b"BEGIN:VEVENT" in Path(download.value.path()).read_bytes()
-    assert_page_was_not_reloaded(page)
+    expect(page).to_have_url(re.compile(re.escape(engagement.get_absolute_url()) + "$"))
+    if javascript:
+        assert_page_was_not_reloaded(page)
 
 
 def test_a_declined_proposal_shows_the_mentors_preset_message_to_the_protege(
